@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback reaches a user
+    except Exception as exc:
         if os.environ.get("BR_DEBUG"):
             raise
         print(f"br: internal error: {type(exc).__name__}: {exc} (set BR_DEBUG=1 for details)", file=sys.stderr)

@@ -207,7 +207,8 @@ class PlanDocument:
     def check(self, item_id: str, criterion_id: str, *, met: bool = True) -> Node:
         """Mark a microstep's acceptance criterion met (or unmet) and return the criterion node."""
         node = self.find(item_id, "microstep").node
-        for criterion in node.get("acceptance_criteria", []):
+        criteria: list[Node] = node.get("acceptance_criteria", [])
+        for criterion in criteria:
             if criterion.get("id") == criterion_id:
                 if node.get("status") == "done" and not met:
                     raise SpecError(f"{node['id']} is done; move it out of done before unchecking {criterion_id}")

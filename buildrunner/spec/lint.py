@@ -82,7 +82,7 @@ def _json_syntax_finding(text: str) -> Finding:
 
 # -- structure ------------------------------------------------------------------------------------
 
-_CHILDREN: Final = {
+_CHILDREN: Final[dict[str, dict[str, str | list[str]]]] = {
     "Plan": {"project": "Project", "milestones": ["Milestone"]},
     "Milestone": {"steps": ["Step"]},
     "Step": {"microsteps": ["Microstep"]},

@@ -7,6 +7,7 @@ A path whose last parts do not exist (a missing field) resolves to its deepest e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterable
@@ -97,10 +98,8 @@ def locate(text: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
         node = root
         for segment in segments:
             node = node.children.setdefault(segment, _Trie())
-    try:
+    with contextlib.suppress(ValueError, IndexError):  # not valid JSON: paths resolve to what was reached
         _visit(text, _skip_ws(text, 0), root)
-    except (ValueError, IndexError):  # not valid JSON: every path resolves to what was reached
-        pass
     result: dict[str, tuple[int, int]] = {}
     for path, segments in wanted.items():
         node, best = root, max(root.offset, 0)

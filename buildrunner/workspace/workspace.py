@@ -11,8 +11,8 @@ from typing import Any
 import msgspec
 
 from buildrunner.errors import SpecError, WorkspaceError
-from buildrunner.spec.lint import check_semantics
 from buildrunner.spec.document import PlanDocument, decode_plan, encode_plan, utc_now
+from buildrunner.spec.lint import check_semantics
 from buildrunner.spec.model import SPEC_VERSION, Plan
 from buildrunner.workspace.files import atomic_write, locked, read_bytes
 
