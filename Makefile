@@ -1,0 +1,45 @@
+# BuildRunner: `make run` serves the app, `make test` runs the whole suite. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+export UV_LINK_MODE ?= copy
+
+.PHONY: setup system-deps run demo test check lint typecheck imports unit bench schema clean
+
+setup:  ## install uv if missing, then the project and its dev tools into .venv
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --all-extras --frozen
+
+system-deps:  ## Debian packages the browser tests need (chromium); skipped when present
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi; fi
+
+run: setup  ## serve the app on http://127.0.0.1:8000 (embedded SQLite, demo data)
+	@if [ -f app/__main__.py ]; then $(UV) run br-server run --demo; \
+	else mkdir -p demo && cd demo && $(UV) run br init --name Demo && $(UV) run br status; fi
+
+test: setup system-deps check unit  ## everything CI runs
+
+check: lint typecheck imports
+
+lint:
+	$(UV) run ruff check .
+
+typecheck:
+	$(UV) run mypy
+
+imports:
+	$(UV) run lint-imports
+
+unit:
+	$(UV) run pytest -q
+
+bench: setup  ## reproducible benchmarks against same-run baselines (see bench/README.md)
+	$(UV) run python bench/bench_cli.py
+
+schema:  ## regenerate the shipped JSON Schema after a model change
+	$(UV) run python -m buildrunner.spec.schema
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis
