@@ -190,4 +190,5 @@ def test_move_on_one_side_and_edit_on_the_other_merge() -> None:
     result = merge_plans(base, local, remote)
     assert result.clean
     assert result.plan["milestones"][0]["steps"][0]["microsteps"] == []
-    assert result.plan["milestones"][0]["steps"][1]["microsteps"] == [{"id": "ms", "title": "t", "status": "in_progress"}]
+    moved_in = result.plan["milestones"][0]["steps"][1]["microsteps"]
+    assert moved_in == [{"id": "ms", "title": "t", "status": "in_progress"}]
