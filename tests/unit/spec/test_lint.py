@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from buildrunner.spec.lint import CODES, lint_bytes
+from buildrunner.spec.lint import lint_bytes
 
 
 def plan(**overrides: Any) -> dict[str, Any]:

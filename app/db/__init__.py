@@ -1,0 +1,1 @@
+"""Database layer: engine and session configuration, models (one module per aggregate), migrations glue."""

@@ -1,0 +1,1 @@
+"""Domain areas: each has framework-free services and thin web/API handlers."""

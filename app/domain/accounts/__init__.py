@@ -1,0 +1,1 @@
+"""Accounts: sign-up, verification, login, sessions, password reset and API keys."""

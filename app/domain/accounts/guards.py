@@ -1,0 +1,40 @@
+"""Route guards for authentication; project permissions are checked by the services (deny by default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from app.domain.accounts.schemas import Principal, Scope
+from app.lib.errors import PermissionDenied, Unauthorized
+
+__all__ = ["current_principal", "requires_principal", "requires_scope"]
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The signed-in principal of a request.
+
+    Raises:
+        Unauthorized: for anonymous requests.
+    """
+    principal = connection.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise Unauthorized("sign in, or send an API key as `Authorization: Bearer <key>`")
+    return principal
+
+
+def requires_principal(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the route needs a signed-in user or an API key."""
+    current_principal(connection)
+
+
+def requires_scope(scope: Scope) -> Any:
+    """Guard factory: the caller must be signed in and, with an API key, hold ``scope``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not current_principal(connection).has_scope(scope):
+            raise PermissionDenied(f"this API key lacks the {scope} scope")
+
+    return guard

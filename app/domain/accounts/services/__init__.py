@@ -1,0 +1,19 @@
+"""Account services (framework-free): sign-up and verification, login sessions, password reset, API keys."""
+
+from __future__ import annotations
+
+from app.domain.accounts.services._accounts import AccountService
+from app.domain.accounts.services._api_keys import ApiKeyService
+from app.domain.accounts.services._sessions import LOGIN_LIMIT, LOGIN_WINDOW, SESSION_LIFETIME, SessionService
+from app.domain.accounts.services._validation import normalize_email, principal_for
+
+__all__ = [
+    "LOGIN_LIMIT",
+    "LOGIN_WINDOW",
+    "SESSION_LIFETIME",
+    "AccountService",
+    "ApiKeyService",
+    "SessionService",
+    "normalize_email",
+    "principal_for",
+]

@@ -1,0 +1,127 @@
+"""API keys: created with a secret shown once, verified from ``Authorization: Bearer``, revoked."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Final, cast
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import ApiKey, User
+from app.domain.accounts.schemas import SCOPES, ApiKeyCreated, ApiKeyInfo, Principal, Scope
+from app.domain.accounts.services._validation import check_name, principal_for
+from app.lib import clock, crypto
+from app.lib.errors import NotFound, Unauthorized, ValidationFailed
+
+__all__ = ["ApiKeyService"]
+
+KEY_PREFIX: Final = "br_"
+# Writing last_used_at on every request would turn reads into writes; a minute's precision is enough.
+LAST_USED_PRECISION: Final = timedelta(minutes=1)
+
+
+def _info(key: ApiKey) -> ApiKeyInfo:
+    return ApiKeyInfo(
+        id=key.id, name=key.name, prefix=key.prefix, scopes=list(key.scopes), created_at=key.created_at,
+        expires_at=key.expires_at, last_used_at=key.last_used_at, revoked_at=key.revoked_at,
+    )
+
+
+def check_scopes(scopes: list[str]) -> list[Scope]:
+    """Validate and de-duplicate scope names.
+
+    Raises:
+        ValidationFailed: when the list is empty or names an unknown scope.
+    """
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown or not scopes:
+        raise ValidationFailed("scopes", f"use one or more of {', '.join(SCOPES)} (got {', '.join(scopes) or 'none'})")
+    return [cast(Scope, scope) for scope in dict.fromkeys(scopes)]
+
+
+class ApiKeyService:
+    """Manages a user's API keys and turns a presented key into a principal."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        """Bind to a database session."""
+        self.db = db
+
+    async def create(
+        self, user_id: UUID, *, name: str, scopes: list[str], expires_at: datetime | None = None,
+        organization_id: UUID | None = None,
+    ) -> ApiKeyCreated:
+        """Create a key; the returned ``secret`` is the only time the full key is available.
+
+        Raises:
+            ValidationFailed: for unknown scopes, a long name or an expiry in the past.
+        """
+        checked = check_scopes(scopes)
+        if expires_at is not None and expires_at <= clock.now():
+            raise ValidationFailed("expires_at", "choose a time in the future, or none for a key that does not expire")
+        prefix = await self._free_prefix()
+        secret = f"{prefix}_{crypto.new_token(32)}"
+        key = ApiKey(
+            user_id=user_id, organization_id=organization_id, name=check_name(name), prefix=prefix,
+            key_hash=crypto.hash_token(secret), scopes=list(checked), expires_at=expires_at,
+        )
+        self.db.add(key)
+        await self.db.commit()
+        return ApiKeyCreated(info=_info(key), secret=secret)
+
+    async def _free_prefix(self) -> str:
+        while True:
+            prefix = f"{KEY_PREFIX}{secrets.token_hex(4)}"
+            if await self.db.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is None:
+                return prefix
+
+    async def authenticate(self, secret: str) -> Principal:
+        """The principal of a presented key, updating its last-used time.
+
+        Raises:
+            Unauthorized: when the key is unknown, revoked or expired.
+        """
+        found = (
+            await self.db.execute(
+                select(ApiKey, User).join(User, User.id == ApiKey.user_id)
+                .where(ApiKey.key_hash == crypto.hash_token(secret))
+            )
+        ).first()
+        now = clock.now()
+        if found is None:
+            raise Unauthorized("the API key is not valid; create one under Settings → API keys")
+        key, user = found
+        if key.revoked_at is not None:
+            raise Unauthorized(f"the API key {key.prefix} was revoked; create a new one")
+        if key.expires_at is not None and key.expires_at <= now:
+            raise Unauthorized(f"the API key {key.prefix} expired; create a new one")
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
+            key.last_used_at = now
+            await self.db.commit()
+        return principal_for(
+            user, via="api_key", credential_id=key.id, scopes=frozenset(cast(list[Scope], key.scopes)),
+            organization_id=key.organization_id,
+        )
+
+    async def list_for_user(self, user_id: UUID) -> list[ApiKeyInfo]:
+        """The user's keys, newest first, without secrets."""
+        keys = await self.db.scalars(
+            select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+        )
+        return [_info(key) for key in keys]
+
+    async def revoke(self, user_id: UUID, key_id: UUID) -> ApiKeyInfo:
+        """Revoke one of the user's keys (revoking twice keeps the first time).
+
+        Raises:
+            NotFound: when the user has no such key.
+        """
+        key = await self.db.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id))
+        if key is None:
+            raise NotFound("no such API key")
+        if key.revoked_at is None:
+            key.revoked_at = clock.now()
+            await self.db.commit()
+        return _info(key)

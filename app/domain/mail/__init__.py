@@ -1,0 +1,1 @@
+"""Outgoing mail: the dev mailbox in embedded mode, SMTP when configured."""

@@ -1,0 +1,1 @@
+"""Projects, their members and roles, and their plans as numbered revisions."""

@@ -1,0 +1,189 @@
+"""Plan revisions: save (linted, hashed, numbered), read, and edit microsteps as new revisions."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import PlanRevision, Project, User
+from app.domain.accounts.schemas import Principal
+from app.domain.projects.permissions import Action
+from app.domain.projects.schemas import PlanSnapshot, ProjectAccess, RevisionInfo
+from app.domain.projects.services._access import find_project
+from app.domain.projects.services._materialize import materialize
+from app.lib.errors import NotFound, PreconditionFailed, ValidationFailed
+from buildrunner.errors import NotFoundError, SpecError
+from buildrunner.spec.document import PlanDocument, decode_plan
+from buildrunner.spec.lint import lint_bytes
+from buildrunner.spec.model import STATUSES
+
+__all__ = ["PlanService"]
+
+
+class PlanService:
+    """A project's plan as numbered revisions; every change is a new full snapshot."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        """Bind to a database session."""
+        self.db = db
+
+    async def save(self, actor: Principal, key: str, data: bytes, *, expected_revision: int | None,
+                   message: str = "", org: str | None = None) -> RevisionInfo:
+        """Store ``data`` as the next revision (unchanged content keeps the current one).
+
+        Args:
+            actor: who saves. key: the project key. data: ``plan.json`` bytes.
+            expected_revision: the revision the caller edited (0 for a first upload); ``None`` skips the check.
+            message: a short note kept with the revision. org: the organization slug when the key is ambiguous.
+
+        Raises:
+            ValidationFailed: the plan has lint findings (listed in ``errors``).
+            PreconditionFailed: ``expected_revision`` is not the current revision.
+        """
+        project = await find_project(self.db, actor, key, org=org, action=Action.EDIT_PLAN)
+        return await self._store(actor, project, data, expected_revision, message)
+
+    async def _store(self, actor: Principal, project: ProjectAccess, data: bytes, expected: int | None,
+                     message: str) -> RevisionInfo:
+        findings = lint_bytes(data)
+        if findings:
+            raise ValidationFailed(
+                "plan", f"the plan has {len(findings)} problem(s); fix them and upload again",
+                errors=[msgspec.to_builtins(finding) for finding in findings],
+            )
+        current = project.current_revision
+        if expected is not None and expected != current:
+            raise PreconditionFailed(
+                f"the plan changed: you edited revision {expected}, the current one is {current}; reload and retry",
+                current=current,
+            )
+        content_hash = hashlib.sha256(data).hexdigest()
+        latest = await self._revision_row(project, current) if current else None
+        if latest is not None and latest.content_hash == content_hash:
+            return await self._info(latest)
+        claimed = await self.db.execute(
+            update(Project).where(Project.id == project.id, Project.current_revision == current)
+            .values(current_revision=current + 1)
+        )
+        if getattr(claimed, "rowcount", 1) != 1:
+            await self.db.rollback()
+            raise PreconditionFailed("the plan changed while saving; reload and retry", current=None)
+        revision = PlanRevision(
+            project_id=project.id, number=current + 1, snapshot=data.decode("utf-8"), content_hash=content_hash,
+            author_id=None if actor.is_system else actor.user_id, message=message.strip()[:500],
+        )
+        self.db.add(revision)
+        await materialize(self.db, project.id, decode_plan(data))
+        try:
+            await self.db.commit()
+        except IntegrityError:
+            await self.db.rollback()
+            raise PreconditionFailed("the plan changed while saving; reload and retry") from None
+        return await self._info(revision)
+
+    async def get_plan(self, actor: Principal, key: str, *, org: str | None = None) -> PlanSnapshot:
+        """The current revision with its content.
+
+        Raises:
+            NotFound: the project has no plan yet (or is not the actor's).
+        """
+        project = await find_project(self.db, actor, key, org=org)
+        return await self._snapshot(project, project.current_revision)
+
+    async def get_revision(self, actor: Principal, key: str, number: int, *, org: str | None = None) -> PlanSnapshot:
+        """Revision ``number`` with its content.
+
+        Raises:
+            NotFound: no such revision.
+        """
+        project = await find_project(self.db, actor, key, org=org)
+        return await self._snapshot(project, number)
+
+    async def list_revisions(self, actor: Principal, key: str, *, org: str | None = None) -> list[RevisionInfo]:
+        """Every revision of the project, newest first."""
+        project = await find_project(self.db, actor, key, org=org)
+        rows = await self.db.execute(
+            select(PlanRevision, User.email).outerjoin(User, User.id == PlanRevision.author_id)
+            .where(PlanRevision.project_id == project.id).order_by(PlanRevision.number.desc())
+        )
+        return [_info(revision, email) for revision, email in rows]
+
+    async def set_status(self, actor: Principal, key: str, microstep_id: str, status: str, *,
+                         expected_revision: int | None = None, org: str | None = None) -> RevisionInfo:
+        """Change a microstep's status as a new revision; fields the server does not know survive.
+
+        Raises:
+            NotFound: no such microstep. ValidationFailed: unknown status, or done with unmet criteria.
+            PreconditionFailed: ``expected_revision`` is stale.
+        """
+        if status not in STATUSES:
+            raise ValidationFailed("status", f"use one of {', '.join(STATUSES)}")
+        project = await find_project(self.db, actor, key, org=org, action=Action.CHANGE_STATUS)
+        return await self._edit(actor, project, expected_revision, f"{microstep_id}: status → {status}",
+                                lambda doc: doc.set_status(_exact(doc, microstep_id), status))
+
+    async def check_criterion(self, actor: Principal, key: str, microstep_id: str, criterion_id: str, *,
+                              met: bool = True, expected_revision: int | None = None,
+                              org: str | None = None) -> RevisionInfo:
+        """Mark an acceptance criterion met (or unmet) as a new revision.
+
+        Raises:
+            NotFound: no such microstep or criterion. ValidationFailed: unchecking a criterion of a done microstep.
+            PreconditionFailed: ``expected_revision`` is stale.
+        """
+        project = await find_project(self.db, actor, key, org=org, action=Action.CHECK_CRITERIA)
+        verb = "checked" if met else "unchecked"
+        return await self._edit(actor, project, expected_revision, f"{microstep_id}: {verb} {criterion_id}",
+                                lambda doc: doc.check(_exact(doc, microstep_id), criterion_id, met=met))
+
+    async def _edit(self, actor: Principal, project: ProjectAccess, expected: int | None, message: str,
+                    change: Any) -> RevisionInfo:
+        if expected is not None and expected != project.current_revision:
+            raise PreconditionFailed(
+                f"the plan changed: you saw revision {expected}, the current one is {project.current_revision}",
+                current=project.current_revision,
+            )
+        snapshot = await self._snapshot(project, project.current_revision)
+        document = PlanDocument.from_bytes(snapshot.content)
+        try:
+            change(document)
+        except NotFoundError as exc:
+            raise NotFound(str(exc)) from None
+        except SpecError as exc:
+            raise ValidationFailed("status", str(exc)) from None
+        return await self._store(actor, project, document.to_bytes(), project.current_revision, message)
+
+    async def _revision_row(self, project: ProjectAccess, number: int) -> PlanRevision | None:
+        return await self.db.scalar(
+            select(PlanRevision).where(PlanRevision.project_id == project.id, PlanRevision.number == number)
+        )
+
+    async def _snapshot(self, project: ProjectAccess, number: int) -> PlanSnapshot:
+        revision = await self._revision_row(project, number) if number > 0 else None
+        if revision is None:
+            if project.current_revision == 0:
+                raise NotFound(f"{project.key} has no plan yet; upload a plan.json first")
+            raise NotFound(f"{project.key} has no revision {number} (the latest is {project.current_revision})")
+        return PlanSnapshot(info=await self._info(revision), content=revision.snapshot.encode("utf-8"))
+
+    async def _info(self, revision: PlanRevision) -> RevisionInfo:
+        email = await self.db.scalar(select(User.email).where(User.id == revision.author_id)) \
+            if revision.author_id else None
+        return _info(revision, email)
+
+
+def _exact(document: PlanDocument, microstep_id: str) -> str:
+    # PlanDocument.find accepts id prefixes (handy in a terminal); the server wants exact ids.
+    if microstep_id not in document.index:
+        raise NotFound(f"the plan has no microstep {microstep_id!r}")
+    return microstep_id
+
+
+def _info(revision: PlanRevision, author: str | None) -> RevisionInfo:
+    return RevisionInfo(number=revision.number, content_hash=revision.content_hash, author=author,
+                        message=revision.message, created_at=revision.created_at)

@@ -1,0 +1,1 @@
+"""The Litestar application: settings, wiring, error mapping, authentication and the CLI."""

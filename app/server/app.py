@@ -1,0 +1,60 @@
+"""``create_app(settings)``: the Litestar application with every plugin, middleware and router."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Final
+
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from app.server.auth import AuthMiddleware
+from app.server.csrf import BearerExemptCSRFMiddleware, csrf_config
+from app.server.database import build_database
+from app.server.deps import dependencies
+from app.server.errors import exception_handlers
+from app.server.routes import route_handlers
+from app.server.settings import Settings
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app"]
+
+ROOT: Final = Path(__file__).resolve().parents[2]
+TEMPLATES_DIR: Final = ROOT / "templates"
+STATIC_DIR: Final = ROOT / "static"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application for ``settings`` (default: read from the environment).
+
+    The database must already be migrated (`br-server run` does that before serving).
+    """
+    settings = settings or Settings.from_env()
+    db_config, db_plugin = build_database(settings)
+    app = Litestar(
+        route_handlers=[*route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
+        plugins=[db_plugin],
+        middleware=[
+            AuthMiddleware(db_config),
+            DefineMiddleware(BearerExemptCSRFMiddleware, config=csrf_config(settings)),
+        ],
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="BuildRunner API", version="1", path="/schema", render_plugins=[ScalarRenderPlugin()],
+        ),
+        response_cache_config=ResponseCacheConfig(),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,  # debug pages would show tracebacks; BR_DEBUG only raises the log level
+        logging_config=None,
+    )
+    app.state.settings = settings
+    logging.getLogger("buildrunner").setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    return app

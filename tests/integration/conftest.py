@@ -1,0 +1,81 @@
+"""Fixtures for the server's integration tests: a database session and a small populated world."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import UUID
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.config import create_engine
+from app.domain.accounts.schemas import Principal
+from app.domain.accounts.services import AccountService, principal_for
+from app.domain.mail.services import MailService
+from app.domain.orgs.services import OrgService
+from app.domain.projects.services import ProjectService
+from app.lib import crypto
+from app.server.demo_plan import demo_plan
+
+PASSWORD = "correct horse battery"
+SYSTEM = Principal(user_id=UUID(int=0), email="operator@localhost", via="system")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> None:
+    """argon2id with the smallest sane cost: the suite hashes hundreds of passwords."""
+    crypto.configure_password_hasher(time_cost=1, memory_cost=1024)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[AsyncSession]:
+    """An async session on a fresh migrated database (SQLite and PostgreSQL)."""
+    engine = create_engine(database_url, pooled=False)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    async with maker() as session:
+        yield session
+    await engine.dispose()
+
+
+@dataclass
+class World:
+    """Organization ``acme`` with project WEB (alice PM, bob TechLead, carol QA, dan Viewer) and ``globex`` (eve)."""
+
+    alice: Principal
+    bob: Principal
+    carol: Principal
+    dan: Principal
+    eve: Principal
+
+
+async def make_user(db: AsyncSession, email: str, name: str = "") -> Principal:
+    """Create a verified user and return their session principal."""
+    user = await AccountService(db, MailService(db)).create_user(email, PASSWORD, name, verified=True)
+    await db.commit()
+    return principal_for(user)
+
+
+@pytest.fixture
+async def world(db: AsyncSession) -> World:
+    """Two organizations, one project with every role."""
+    people = {name: await make_user(db, f"{name}@example.com", name.title())
+              for name in ("alice", "bob", "carol", "dan", "eve")}
+    orgs = OrgService(db)
+    await orgs.create(people["alice"], "acme", "Acme")
+    for name in ("bob", "carol", "dan"):
+        await orgs.add_member(people["alice"], "acme", f"{name}@example.com", "member")
+    await orgs.create(people["eve"], "globex", "Globex")
+    projects = ProjectService(db)
+    await projects.create(people["alice"], "acme", "web", "Web shop")
+    for name, role in (("bob", "TechLead"), ("carol", "QA"), ("dan", "Viewer")):
+        await projects.set_member(people["alice"], "WEB", f"{name}@example.com", role)
+    return World(**people)
+
+
+def plan_bytes(**extra: object) -> bytes:
+    """The demo plan, with extra top-level fields (to prove unknown fields survive)."""
+    raw = json.loads(demo_plan())
+    raw.update(extra)
+    return json.dumps(raw, indent=2).encode()
