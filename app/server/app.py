@@ -11,7 +11,6 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -22,6 +21,7 @@ from app.server.deps import dependencies
 from app.server.errors import exception_handlers
 from app.server.routes import route_handlers
 from app.server.settings import Settings
+from app.server.web import LocaleMiddleware, template_engine
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app"]
 
@@ -41,12 +41,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[*route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         plugins=[db_plugin],
         middleware=[
+            LocaleMiddleware(),
             AuthMiddleware(db_config),
             DefineMiddleware(BearerExemptCSRFMiddleware, config=csrf_config(settings)),
         ],
         dependencies=dependencies,
         exception_handlers=exception_handlers,
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=template_engine(TEMPLATES_DIR)),
         openapi_config=OpenAPIConfig(
             title="BuildRunner API", version="1", path="/schema", render_plugins=[ScalarRenderPlugin()],
         ),

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from app.lib.errors import DomainError, RateLimited
+from app.server.web import page
 
 __all__ = ["exception_handlers", "problem_response"]
 
@@ -38,8 +40,13 @@ def problem_response(
         body = {"type": f"https://buildrunner.dev/problems/{type_slug or status}", "title": title,
                 "status": status, "detail": detail, "instance": request.url.path, **(extra or {})}
         return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    if status == 401 and request.method in ("GET", "HEAD"):
+        # A person who is not signed in goes to the login page and comes back afterwards.
+        return Redirect(path=f"/login?{urlencode({'next': request.url.path})}", status_code=303)
     context = {"status": status, "title": title, "detail": detail, "errors": (extra or {}).get("errors", [])}
-    return Template("errors/error.html.j2", context=context, status_code=status, headers=headers)
+    response = page(request, "errors/error.html.j2", context, status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
