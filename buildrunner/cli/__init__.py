@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from importlib import import_module
@@ -12,6 +13,10 @@ from buildrunner.cli._parser import build_parser
 def main(argv: list[str] | None = None) -> int:
     """Run `br` with ``argv`` and return the exit code; expected errors print one line, never a traceback."""
     args = build_parser().parse_args(argv)
+    if args.command != "mcp":
+        # A command lives for a fraction of a second and builds no reference cycles worth collecting;
+        # the collector would otherwise rescan a large plan's millions of objects many times over.
+        gc.disable()
     module_name, _, function_name = args.handler.partition(":")
     try:
         from buildrunner.errors import BrError  # noqa: PLC0415

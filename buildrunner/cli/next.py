@@ -13,7 +13,7 @@ def run(args: argparse.Namespace) -> int:
     """Print actionable microsteps: not blocked, every dependency done."""
     if args.limit < 0:
         raise UsageError("--limit must be 0 (all) or a positive number")
-    ready = actionable(workspace(args).load_plan(), owner=args.owner)
+    ready = actionable(workspace(args).load_view(), owner=args.owner)
     total = len(ready)
     if args.limit:
         ready = ready[: args.limit]

@@ -15,7 +15,7 @@ def _counts(counts: Counts) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print progress as text or JSON."""
-    report = progress(workspace(args).load_plan())
+    report = progress(workspace(args).load_view())
     if args.json:
         emit_json(report)
         return 0

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 
 from buildrunner.spec.document import Located
-from buildrunner.spec.model import Microstep
+from buildrunner.spec.views import MicrostepLike, MicrostepView
 
 Answer = dict[str, Any]
 
@@ -31,7 +31,7 @@ def compact(value: Any) -> Any:
     return value
 
 
-def microstep_row(micro: Microstep, step_id: str | None = None) -> Answer:
+def microstep_row(micro: MicrostepLike, step_id: str | None = None) -> Answer:
     """A one-line summary of a microstep: id, title, status, and owner, step and open criteria when set."""
     row: Answer = {"id": micro.id, "title": micro.title, "status": micro.status}
     if micro.owner:
@@ -59,7 +59,7 @@ def show_answer(located: Located) -> Answer:
     elif located.kind == "step":
         answer.update({key: value for key, value in node.items() if key != "microsteps"})
         children = node.get("microsteps", [])
-        answer["microsteps"] = [microstep_row(msgspec.convert(child, Microstep)) for child in children]
+        answer["microsteps"] = [microstep_row(msgspec.convert(child, MicrostepView)) for child in children]
     else:
         answer.update({key: value for key, value in node.items() if key != "steps"})
         answer["steps"] = [_step_row(step) for step in node.get("steps", [])]

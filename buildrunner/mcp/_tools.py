@@ -19,8 +19,9 @@ from msgspec import UNSET, Meta, UnsetType
 from buildrunner.errors import NotFoundError, UsageError
 from buildrunner.mcp._answers import Answer, microstep_row, page, show_answer
 from buildrunner.spec.document import PlanDocument
-from buildrunner.spec.model import STATUSES, Microstep, Plan, Status, Step
+from buildrunner.spec.model import STATUSES, Status
 from buildrunner.spec.tree import actionable, walk
+from buildrunner.spec.views import MicrostepLike, PlanLike, StepLike
 from buildrunner.workspace.workspace import Workspace, run_edit
 
 MicrostepId = Annotated[str, Meta(description="Microstep id or a unique prefix of it.")]
@@ -110,7 +111,7 @@ class ToolSpec(Generic[ArgsT]):
 
 def list_microsteps(workspace: Workspace, args: ListArgs) -> Answer:
     """Microsteps in plan order, filtered by status, owner, tag and step, cut to ``limit`` from ``offset``."""
-    plan = workspace.load_plan()
+    plan = workspace.load_view()
     step_id = _resolve_step(plan, args.step) if isinstance(args.step, str) else None
     rows = [
         microstep_row(micro, step.id) for _, step, micro in walk(plan) if _matches(args, step_id, step, micro)
@@ -121,7 +122,7 @@ def list_microsteps(workspace: Workspace, args: ListArgs) -> Answer:
 def next_microsteps(workspace: Workspace, args: NextArgs) -> Answer:
     """Actionable microsteps (see :func:`buildrunner.spec.tree.actionable`), in-progress ones first."""
     owner = args.owner if isinstance(args.owner, str) else None
-    ready = actionable(workspace.load_plan(), owner=owner)
+    ready = actionable(workspace.load_view(), owner=owner)
     return page([microstep_row(micro, step.id) for _, step, micro in ready], args.limit)
 
 
@@ -208,7 +209,7 @@ def _argument_error(tool: str, exc: msgspec.ValidationError) -> str:
     return message
 
 
-def _matches(args: ListArgs, step_id: str | None, step: Step, micro: Microstep) -> bool:
+def _matches(args: ListArgs, step_id: str | None, step: StepLike, micro: MicrostepLike) -> bool:
     return (
         (not isinstance(args.status, str) or micro.status == args.status)
         and (not isinstance(args.owner, str) or micro.owner == args.owner)
@@ -217,7 +218,7 @@ def _matches(args: ListArgs, step_id: str | None, step: Step, micro: Microstep) 
     )
 
 
-def _resolve_step(plan: Plan, wanted: str) -> str:
+def _resolve_step(plan: PlanLike, wanted: str) -> str:
     """Return the id of the step named by ``wanted`` (an id or a unique prefix), like ``PlanDocument.find``."""
     step_ids = [step.id for milestone in plan.milestones for step in milestone.steps]
     if wanted in step_ids:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Final
 
 from buildrunner.spec.model import STATUSES, Criterion, Link, Microstep, Milestone, Plan, Step
-from buildrunner.spec.tree import Counts, done_ids, progress, walk
+from buildrunner.spec.tree import Counts, done_ids, progress
 
 CSV_FIELDS: Final = (
     "milestone_id", "milestone", "step_id", "step", "id", "title", "status", "owner", "estimate", "tags",
@@ -192,7 +192,7 @@ def _timestamp(value: datetime | None) -> str:
 
 def csv_rows(plan: Plan) -> Iterable[dict[str, str]]:
     """Yield one row per microstep, keyed by :data:`CSV_FIELDS`, with raw (unguarded) values."""
-    for milestone, step, micro in walk(plan):
+    for milestone, step, micro in _walk(plan):
         yield {
             "milestone_id": milestone.id,
             "milestone": milestone.title,
@@ -229,3 +229,11 @@ def to_csv(plan: Plan) -> str:
     for row in csv_rows(plan):
         writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return buffer.getvalue()
+
+
+def _walk(plan: Plan) -> Iterator[tuple[Milestone, Step, Microstep]]:
+    # The full model (not the light views that tree.walk also accepts): rows show every field.
+    for milestone in plan.milestones:
+        for step in milestone.steps:
+            for micro in step.microsteps:
+                yield milestone, step, micro

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any, Final
@@ -94,10 +95,25 @@ _TYPE_WORDS: Final = {"str": "a string", "int": "an integer", "float": "a number
                       "array": "an array", "object": "an object", "null": "null"}
 
 
-def _struct_types() -> dict[str, type[msgspec.Struct]]:
+@functools.cache
+def _fields(type_name: str) -> tuple[msgspec.structs.FieldInfo, ...]:
+    # msgspec resolves the annotations on every call: once per type is enough.
+    return msgspec.structs.fields(_struct(type_name))
+
+
+def _struct(type_name: str) -> type[msgspec.Struct]:
     from buildrunner.spec import model  # noqa: PLC0415 - keeps the registry next to the models
 
-    return {name: getattr(model, name) for name in _ARTICLE}
+    struct: type[msgspec.Struct] = getattr(model, type_name)
+    return struct
+
+
+def _valid(node: Any, type_name: str) -> bool:
+    try:
+        msgspec.convert(node, _struct(type_name))
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def check_structure(raw: Any) -> Iterator[Finding]:
@@ -105,19 +121,19 @@ def check_structure(raw: Any) -> Iterator[Finding]:
     try:
         msgspec.convert(raw, Plan)
     except msgspec.ValidationError:
-        yield from _check_node(raw, "Plan", "$", _struct_types())
+        yield from _check_node(raw, "Plan", "$")
         return
     if raw["version"] > SPEC_VERSION:
         yield _finding("BR010", "$.version",
                        f"version {raw['version']} is newer than this br understands ({SPEC_VERSION}); upgrade br")
 
 
-def _check_node(node: Any, type_name: str, path: str, types: dict[str, type[msgspec.Struct]]) -> Iterator[Finding]:
+def _check_node(node: Any, type_name: str, path: str) -> Iterator[Finding]:
     if not isinstance(node, dict):
         yield _finding("BR002", path, f"expected {_ARTICLE[type_name]} (a JSON object), got {_json_type(node)}")
         return
     children = _CHILDREN.get(type_name, {})
-    for field in msgspec.structs.fields(types[type_name]):
+    for field in _fields(type_name):
         fpath = f"{path}.{field.encode_name}"
         if field.encode_name not in node:
             if field.required:
@@ -131,9 +147,11 @@ def _check_node(node: Any, type_name: str, path: str, types: dict[str, type[msgs
                 yield _finding("BR002", fpath, f"{field.encode_name} must be an array, got {_json_type(value)}")
                 continue
             for i, item in enumerate(value):
-                yield from _check_node(item, child[0], f"{fpath}[{i}]", types)
+                # Most items are fine: the C validator says so at once, only broken ones are walked.
+                if not _valid(item, child[0]):
+                    yield from _check_node(item, child[0], f"{fpath}[{i}]")
         elif isinstance(child, str):
-            yield from _check_node(value, child, fpath, types)
+            yield from _check_node(value, child, fpath)
         else:
             yield from _check_value(value, field, fpath)
 
@@ -167,55 +185,94 @@ def _json_type(value: Any) -> str:
 
 # -- semantics ------------------------------------------------------------------------------------
 
-def check_semantics(raw: Any) -> Iterator[Finding]:
-    """Yield duplicate ids, dangling and cyclic dependencies, done-with-unmet-criteria and empty titles.
+def check_semantics(raw: Any) -> list[Finding]:
+    """Duplicate ids, dangling and cyclic dependencies, done-with-unmet-criteria and empty titles.
 
-    Works on partially invalid trees: nodes of the wrong shape are skipped (the structure check
-    reports them).
+    Works on partially invalid trees: nodes of the wrong shape are skipped (the structure check reports
+    them). One tight pass, because it runs on every lint and every edit of large plans; JSON paths are
+    only built for findings.
     """
-    items = list(_items(raw))
-    all_ids = {item["id"] for item, _, _ in items if isinstance(item.get("id"), str)}
-    seen: dict[str, str] = {}
-    edges: dict[str, list[str]] = {}
-    dep_paths: dict[str, str] = {}
-    for item, path, kind in items:
-        yield from _check_item(item, path, kind, seen)
+    walk = _Walk()
+    if isinstance(raw, dict):
+        for mi, milestone in enumerate(_list(raw, "milestones")):
+            if not isinstance(milestone, dict):
+                continue
+            walk.visit(milestone, (mi,), "milestone")
+            steps = _list(milestone, "steps")
+            walk.contains(milestone, steps)
+            for si, step in enumerate(steps):
+                if not isinstance(step, dict):
+                    continue
+                walk.visit(step, (mi, si), "step")
+                micros = _list(step, "microsteps")
+                step_deps = walk.contains(step, micros)
+                for ki, micro in enumerate(micros):
+                    if isinstance(micro, dict):
+                        walk.visit(micro, (mi, si, ki), "microstep", step_deps)
+    return walk.finish()
+
+
+Where = tuple[int, ...]
+
+
+class _Walk:
+    """State of one semantic pass: ids seen, what waits for what, and the findings so far."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Where] = {}
+        self.waits: dict[str, list[str]] = {}  # item -> items it waits for
+        self.declared: list[tuple[str, Where, list[Any]]] = []  # items with depends_on
+        self.findings: list[Finding] = []
+
+    def visit(self, item: dict[str, Any], where: Where, kind: str, inherited: list[str] | None = None) -> None:
         item_id = item.get("id")
-        if not isinstance(item_id, str):
-            continue
-        for i, dep in enumerate(_list(item, "depends_on")):
-            if not isinstance(dep, str):
-                continue
-            edges.setdefault(item_id, []).append(dep)
-            dep_paths.setdefault(item_id, f"{path}.depends_on")
-            if dep not in all_ids:
-                yield _finding("BR005", f"{path}.depends_on[{i}]",
-                               f"depends_on names {dep!r}, which is not in the plan; remove it or add that item")
-        # A milestone or step is finished when everything in it is, so depending on one's own
-        # container (or on anything that depends on it) is a cycle too.
-        children = _list(item, "steps" if kind == "milestone" else "microsteps") if kind != "microstep" else []
-        edges.setdefault(item_id, []).extend(
-            c["id"] for c in children if isinstance(c, dict) and isinstance(c.get("id"), str))
-    if dep_paths:
-        yield from _cycles(edges, dep_paths)
+        if isinstance(item_id, str):
+            if item_id in self.seen:
+                self.findings.append(_finding("BR004", f"{_path(where)}.id", f"duplicate id {item_id!r}, first used "
+                                              f"at {_path(self.seen[item_id])}; give this {kind} a new id"))
+            else:
+                self.seen[item_id] = where
+        title = item.get("title")
+        if isinstance(title, str) and not title.strip():
+            self.findings.append(_finding("BR008", f"{_path(where)}.title",
+                                          f"the {kind} title is empty; give this {kind} a title"))
+        if kind == "microstep":
+            criteria = item.get("acceptance_criteria")
+            if criteria and isinstance(criteria, list):
+                self.findings.extend(_check_criteria(item, criteria, where))
+        deps = item.get("depends_on")
+        if isinstance(item_id, str):
+            if deps and isinstance(deps, list):
+                self.declared.append((item_id, where, deps))
+            # A microstep also waits for its step's dependencies.
+            if kind == "microstep" and (deps or inherited):
+                self.waits[item_id] = _strings(deps) + (inherited or [])
+
+    def contains(self, parent: dict[str, Any], children: list[Any]) -> list[str]:
+        """A milestone or step is finished when everything in it is: it waits for its children."""
+        parent_id = parent.get("id")
+        own = _strings(parent.get("depends_on"))
+        if isinstance(parent_id, str):
+            self.waits[parent_id] = [c["id"] for c in children if isinstance(c, dict) and isinstance(c.get("id"), str)]
+            self.waits[parent_id] += own
+        return own
+
+    def finish(self) -> list[Finding]:
+        dep_paths: dict[str, str] = {}
+        for item_id, where, deps in self.declared:
+            dep_paths.setdefault(item_id, f"{_path(where)}.depends_on")
+            for i, dep in enumerate(deps):
+                if isinstance(dep, str) and dep not in self.seen:
+                    self.findings.append(_finding("BR005", f"{_path(where)}.depends_on[{i}]", f"depends_on names "
+                                                  f"{dep!r}, which is not in the plan; remove it or add that item"))
+        if dep_paths:
+            self.findings.extend(_cycles(self.waits, dep_paths))
+        return self.findings
 
 
-def _items(raw: Any) -> Iterator[tuple[dict[str, Any], str, str]]:
-    if not isinstance(raw, dict):
-        return
-    for mi, milestone in enumerate(_list(raw, "milestones")):
-        if not isinstance(milestone, dict):
-            continue
-        mpath = f"$.milestones[{mi}]"
-        yield milestone, mpath, "milestone"
-        for si, step in enumerate(_list(milestone, "steps")):
-            if not isinstance(step, dict):
-                continue
-            spath = f"{mpath}.steps[{si}]"
-            yield step, spath, "step"
-            for ki, micro in enumerate(_list(step, "microsteps")):
-                if isinstance(micro, dict):
-                    yield micro, f"{spath}.microsteps[{ki}]", "microstep"
+def _path(where: Where) -> str:
+    names = ("milestones", "steps", "microsteps")
+    return "$" + "".join(f".{names[depth]}[{index}]" for depth, index in enumerate(where))
 
 
 def _list(node: dict[str, Any], key: str) -> list[Any]:
@@ -223,47 +280,43 @@ def _list(node: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _check_item(item: dict[str, Any], path: str, kind: str, seen: dict[str, str]) -> Iterator[Finding]:
-    item_id = item.get("id")
-    if isinstance(item_id, str):
-        if item_id in seen:
-            yield _finding("BR004", f"{path}.id",
-                           f"duplicate id {item_id!r}, first used at {seen[item_id]}; give this {kind} a new id")
-        else:
-            seen[item_id] = path
-    title = item.get("title")
-    if isinstance(title, str) and not title.strip():
-        yield _finding("BR008", f"{path}.title", f"the {kind} title is empty; give this {kind} a title")
-    if kind == "microstep":
-        yield from _check_criteria(item, path)
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _check_criteria(item: dict[str, Any], path: str) -> Iterator[Finding]:
-    criteria = [c for c in _list(item, "acceptance_criteria") if isinstance(c, dict)]
+def _check_criteria(item: dict[str, Any], criteria: list[Any], where: Where) -> list[Finding]:
+    findings = []
     seen: set[str] = set()
+    unmet = []
     for i, criterion in enumerate(criteria):
+        if not isinstance(criterion, dict):
+            continue
         cid = criterion.get("id")
         if isinstance(cid, str):
             if cid in seen:
-                yield _finding("BR004", f"{path}.acceptance_criteria[{i}].id",
-                               f"duplicate acceptance criterion id {cid!r} in this microstep; give it a new id")
+                findings.append(_finding("BR004", f"{_path(where)}.acceptance_criteria[{i}].id",
+                                         f"duplicate acceptance criterion id {cid!r} in this microstep; "
+                                         "give it a new id"))
             seen.add(cid)
-    if item.get("status") == "done":
-        unmet = [str(c.get("id", "?")) for c in criteria if c.get("met") is not True]
-        if unmet:
-            yield _finding("BR007", f"{path}.status",
-                           f"{item.get('id')!r} is done but acceptance criteria {', '.join(unmet)} are not met; "
-                           "check them (`br check`) or move the status back")
+        if criterion.get("met") is not True:
+            unmet.append(str(cid))
+    if unmet and item.get("status") == "done":
+        findings.append(_finding("BR007", f"{_path(where)}.status",
+                                 f"{item.get('id')!r} is done but acceptance criteria {', '.join(unmet)} are not "
+                                 "met; check them (`br check`) or move the status back"))
+    return findings
 
 
-def _cycles(deps: dict[str, list[str]], dep_paths: dict[str, str]) -> Iterator[Finding]:
-    """Find dependency cycles with an iterative depth-first search; report each cycle once."""
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = finished
+def _cycles(waits: dict[str, list[str]], dep_paths: dict[str, str]) -> list[Finding]:
+    """Find dependency cycles by iterative depth-first search from the items that declare dependencies
+    (every cycle passes through one); report each cycle once, by its members."""
+    findings = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     reported: set[frozenset[str]] = set()
-    for start in deps:
-        if state.get(start):
+    for start in dep_paths:
+        if start in state:
             continue
-        stack: list[tuple[str, Iterator[str]]] = [(start, iter(deps.get(start, ())))]
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(waits.get(start, ())))]
         on_path = [start]
         state[start] = 1
         while stack:
@@ -273,16 +326,19 @@ def _cycles(deps: dict[str, list[str]], dep_paths: dict[str, str]) -> Iterator[F
                 stack.pop()
                 on_path.pop()
                 state[node] = 2
-            elif state.get(child) == 1:
+                continue
+            seen = state.get(child)
+            if seen is None:
+                state[child] = 1
+                on_path.append(child)
+                stack.append((child, iter(waits.get(child, ()))))
+            elif seen == 1:
                 cycle = on_path[on_path.index(child):]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     anchor = next((c for c in cycle if c in dep_paths), cycle[0])
-                    shown = " → ".join([*cycle, child])
-                    yield _finding("BR006", dep_paths.get(anchor, "$"),
-                                   f"dependency cycle: {shown}; remove one of these dependencies")
-            elif not state.get(child):
-                state[child] = 1
-                on_path.append(child)
-                stack.append((child, iter(deps.get(child, ()))))
+                    findings.append(_finding("BR006", dep_paths.get(anchor, "$"),
+                                             f"dependency cycle: {' → '.join([*cycle, child])}; "
+                                             "remove one of these dependencies"))
+    return findings

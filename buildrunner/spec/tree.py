@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import msgspec
 
-from buildrunner.spec.model import STATUSES, Microstep, Milestone, Plan, Status, Step
+from buildrunner.spec.model import STATUSES, Status
+from buildrunner.spec.views import MicrostepLike, MilestoneLike, PlanLike, StepLike
 
 
-def walk(plan: Plan) -> Iterator[tuple[Milestone, Step, Microstep]]:
+def walk(plan: PlanLike) -> Iterator[tuple[MilestoneLike, StepLike, MicrostepLike]]:
     """Yield every microstep with its milestone and step, in plan order."""
     for milestone in plan.milestones:
         for step in milestone.steps:
@@ -63,7 +64,7 @@ class Progress(msgspec.Struct, kw_only=True):
     milestones: list[MilestoneProgress]
 
 
-def progress(plan: Plan) -> Progress:
+def progress(plan: PlanLike) -> Progress:
     """Count microsteps by status for the plan, each milestone and each step."""
     total = Counts()
     milestones = []
@@ -86,7 +87,7 @@ def progress(plan: Plan) -> Progress:
     return Progress(project=plan.project.name, counts=total, milestones=milestones)
 
 
-def done_ids(plan: Plan) -> set[str]:
+def done_ids(plan: PlanLike) -> set[str]:
     """Ids of every finished item: done microsteps, steps whose microsteps are all done, and such milestones.
 
     An empty step or milestone counts as finished: it holds nothing to wait for.
@@ -110,7 +111,7 @@ def done_ids(plan: Plan) -> set[str]:
     return done
 
 
-def actionable(plan: Plan, owner: str | None = None) -> list[tuple[Milestone, Step, Microstep]]:
+def actionable(plan: PlanLike, owner: str | None = None) -> list[tuple[MilestoneLike, StepLike, MicrostepLike]]:
     """Microsteps that can be worked on now: not done, in review or blocked, and all dependencies done.
 
     A microstep also waits for the dependencies of its step. In-progress work comes first, then plan order.
@@ -126,17 +127,3 @@ def actionable(plan: Plan, owner: str | None = None) -> list[tuple[Milestone, St
             ready.append((milestone, step, micro))
     ready.sort(key=lambda item: item[2].status != "in_progress")
     return ready
-
-
-def find(plan: Plan, item_id: str) -> tuple[str, Milestone | Step | Microstep, list[str]] | None:
-    """Find an item by id; return its kind, the item and the ids of its ancestors."""
-    for milestone in plan.milestones:
-        if milestone.id == item_id:
-            return "milestone", milestone, []
-        for step in milestone.steps:
-            if step.id == item_id:
-                return "step", step, [milestone.id]
-            for micro in step.microsteps:
-                if micro.id == item_id:
-                    return "microstep", micro, [milestone.id, step.id]
-    return None

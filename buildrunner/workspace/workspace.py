@@ -14,6 +14,7 @@ from buildrunner.errors import SpecError, WorkspaceError
 from buildrunner.spec.document import PlanDocument, decode_plan, encode_plan, utc_now
 from buildrunner.spec.lint import check_semantics
 from buildrunner.spec.model import SPEC_VERSION, Plan
+from buildrunner.spec.views import PlanView
 from buildrunner.workspace.files import atomic_write, locked, read_bytes
 
 DIR_NAME = "buildrunner"
@@ -128,6 +129,18 @@ class Workspace:
         data = self.read_plan_bytes()
         try:
             return decode_plan(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise SpecError(f"{self.plan_path} is not a valid Build Spec ({exc}); run `br lint` for details") from None
+
+    def load_view(self) -> PlanView:
+        """Decode only what progress and next-work queries read (much faster on large plans).
+
+        Raises:
+            SpecError: when those parts of ``plan.json`` are invalid (with a pointer to `br lint`).
+        """
+        data = self.read_plan_bytes()
+        try:
+            return msgspec.json.decode(data, type=PlanView)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             raise SpecError(f"{self.plan_path} is not a valid Build Spec ({exc}); run `br lint` for details") from None
 

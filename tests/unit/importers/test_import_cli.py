@@ -166,7 +166,7 @@ CASES = [
     ("taskmaster", _file("t.json", '{"tasks": []}'), 1, "holds no tasks; nothing to import"),
     ("taskmaster", _file("t.json", json.dumps({"tasks": [
         {"id": 1, "title": "A", "dependencies": [2]}, {"id": 2, "title": "B", "dependencies": [1]}]})),
-     1, "cannot be imported: dependency cycle: tm-master-1 → tm-master-2 → tm-master-1"),
+     1, "cannot be imported: dependency cycle: tm-master-1 → tm-master-1.task → tm-master-2"),
     ("backlog", lambda tmp, fx: tmp / "nowhere", 2, "nowhere not found"),
     ("backlog", lambda tmp, fx: tmp, 2, "is not a Backlog.md directory"),
     ("backlog", _task_file("no front matter"), 1, "task-1.md:1: no YAML front matter"),
