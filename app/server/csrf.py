@@ -2,7 +2,9 @@
 
 Litestar's double-submit middleware does the work (signed token in a cookie, echoed in the
 ``X-CSRFToken`` header or the ``_csrf_token`` form field). A request that carries a Bearer key and no
-session cookie cannot be forged by a browser, so it skips the check.
+session cookie cannot be forged by a browser, so it skips the check; so does a JSON API request without a session
+cookie, which has no credentials to abuse and must get its 401, not a CSRF 403. (Page forms keep the check even
+when anonymous: it is what stops login CSRF.)
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ class BearerExemptCSRFMiddleware(CSRFMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the CSRF token unless the request is authenticated by a Bearer key alone."""
-        if scope["type"] == ScopeType.HTTP and bearer_token(scope) is not None and not has_session_cookie(scope):
+        if scope["type"] == ScopeType.HTTP and not has_session_cookie(scope) and (
+            bearer_token(scope) is not None or scope["path"].startswith("/api/")
+        ):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

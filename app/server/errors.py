@@ -7,7 +7,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
@@ -62,6 +62,8 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         return _unexpected(request, exc)
     extra: dict[str, Any] = {}
     detail = exc.detail
+    if isinstance(exc.__cause__, SerializationException):  # the body could not be decoded at all
+        detail = f"the body is not valid JSON ({detail}); send one JSON object as the schema at /schema describes"
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         extra["errors"] = [_plain(item) for item in exc.extra]
         detail = "the request is not valid: " + "; ".join(

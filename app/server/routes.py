@@ -1,11 +1,15 @@
-"""Every router of the app, in one list: a new domain area adds its ``web``/``api`` routers here."""
+"""Every router of the app, in one list: a new domain area adds its ``web`` router here (JSON routers join
+``app.server.api``)."""
 
 from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
 from app.domain.accounts import web as accounts_web
-from app.domain.projects import api as projects_api
+from app.domain.mail import web as mail_web
+from app.domain.orgs import web as orgs_web
+from app.domain.projects import web as projects_web
+from app.server.api import api_router
 from app.server.health import healthz
 
 __all__ = ["route_handlers"]
@@ -13,4 +17,5 @@ __all__ = ["route_handlers"]
 
 def route_handlers() -> list[ControllerRouterHandler]:
     """The route handlers and routers of the app."""
-    return [healthz, projects_api.router, accounts_web.router]
+    return [healthz, api_router(), accounts_web.router, orgs_web.router, mail_web.router,
+            projects_web.router]

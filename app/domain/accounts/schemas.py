@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
 from uuid import UUID
 
 import msgspec
 
 __all__ = [
     "GLOBAL_ROLES",
+    "MAX_KEY_DAYS",
     "SCOPES",
+    "ApiKeyCreate",
     "ApiKeyCreated",
     "ApiKeyInfo",
     "GlobalRole",
@@ -22,6 +24,7 @@ GlobalRole = Literal["GlobalAdmin", "TenantAdmin", "SupportAgent"]
 GLOBAL_ROLES: Final[tuple[GlobalRole, ...]] = ("GlobalAdmin", "TenantAdmin", "SupportAgent")
 Scope = Literal["plan:read", "plan:write", "comments:write", "admin"]
 SCOPES: Final[tuple[Scope, ...]] = ("plan:read", "plan:write", "comments:write", "admin")
+MAX_KEY_DAYS: Final = 3650
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,3 +71,13 @@ class ApiKeyCreated(msgspec.Struct, frozen=True, kw_only=True):
 
     info: ApiKeyInfo
     secret: str
+
+
+class ApiKeyCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A new API key: it expires after ``expires_days`` (never when ``null``) and, with ``org``, works in that one
+    organization only."""
+
+    name: str
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1)]
+    expires_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_KEY_DAYS)] | None = 90
+    org: str | None = None

@@ -13,6 +13,7 @@ from app.db.models import Membership, Organization, User
 from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services import normalize_email
 from app.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.lib.text import reject_nul
 
 __all__ = ["ORG_ROLES", "OrgRole", "OrgService"]
 
@@ -46,6 +47,8 @@ class OrgService:
         Raises:
             ValidationFailed: for a bad slug or name. Conflict: when the slug is taken.
         """
+        reject_nul("slug", slug)
+        reject_nul("name", name)
         slug = slug.strip().lower()
         if not _SLUG.match(slug):
             raise ValidationFailed("slug", "use 1–63 lowercase letters, digits and dashes, not starting with a dash")
@@ -74,7 +77,9 @@ class OrgService:
 
         Raises:
             NotFound: when it does not exist or the actor is not a member (the two look the same).
+            ValidationFailed: when the slug contains NUL.
         """
+        reject_nul("org", slug)
         org = await self.db.scalar(select(Organization).where(Organization.slug == slug.strip().lower()))
         if org is None or not await self._visible(actor, org):
             raise NotFound(f"no organization {slug!r} among yours")

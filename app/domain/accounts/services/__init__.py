@@ -6,14 +6,28 @@ from app.domain.accounts.services._accounts import AccountService
 from app.domain.accounts.services._api_keys import ApiKeyService
 from app.domain.accounts.services._sessions import LOGIN_LIMIT, LOGIN_WINDOW, SESSION_LIFETIME, SessionService
 from app.domain.accounts.services._validation import normalize_email, principal_for
+from app.domain.accounts.services._web_support import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    RESEND_INTERVAL,
+    EmailNotVerified,
+    VerificationService,
+    VerifiedSessionService,
+)
 
 __all__ = [
     "LOGIN_LIMIT",
     "LOGIN_WINDOW",
+    "MAX_PASSWORD",
+    "MIN_PASSWORD",
+    "RESEND_INTERVAL",
     "SESSION_LIFETIME",
     "AccountService",
     "ApiKeyService",
+    "EmailNotVerified",
     "SessionService",
+    "VerificationService",
+    "VerifiedSessionService",
     "normalize_email",
     "principal_for",
 ]

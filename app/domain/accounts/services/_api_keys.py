@@ -10,11 +10,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import ApiKey, User
-from app.domain.accounts.schemas import SCOPES, ApiKeyCreated, ApiKeyInfo, Principal, Scope
+from app.db.models import ApiKey, Membership, Organization, User
+from app.domain.accounts.schemas import SCOPES, ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, Principal, Scope
 from app.domain.accounts.services._validation import check_name, principal_for
 from app.lib import clock, crypto
 from app.lib.errors import NotFound, Unauthorized, ValidationFailed
+from app.lib.text import reject_nul
 
 __all__ = ["ApiKeyService"]
 
@@ -70,6 +71,35 @@ class ApiKeyService:
         self.db.add(key)
         await self.db.commit()
         return ApiKeyCreated(info=_info(key), secret=secret)
+
+    async def issue(self, actor: Principal, request: ApiKeyCreate) -> ApiKeyCreated:
+        """Create a key for the actor, as asked by ``request``.
+
+        A key made with an organization-bound key stays bound to that organization, so a key can never mint a
+        wider one.
+
+        Raises:
+            NotFound: ``org`` is not one of the actor's organizations. ValidationFailed: bad name or scopes.
+        """
+        organization_id = actor.organization_id
+        if request.org is not None:
+            organization_id = await self._organization_of(actor, request.org)
+        expires_at = None if request.expires_days is None else clock.now() + timedelta(days=request.expires_days)
+        return await self.create(actor.user_id, name=request.name, scopes=list(request.scopes),
+                                 expires_at=expires_at, organization_id=organization_id)
+
+    async def _organization_of(self, actor: Principal, slug: str) -> UUID:
+        reject_nul("org", slug)
+        query = (
+            select(Organization.id).join(Membership, Membership.organization_id == Organization.id)
+            .where(Organization.slug == slug.strip().lower(), Membership.user_id == actor.user_id)
+        )
+        if actor.organization_id is not None:
+            query = query.where(Organization.id == actor.organization_id)
+        found = await self.db.scalar(query)
+        if found is None:
+            raise NotFound(f"no organization {slug!r} among yours")
+        return found
 
     async def _free_prefix(self) -> str:
         while True:

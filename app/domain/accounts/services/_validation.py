@@ -8,6 +8,7 @@ from typing import Final
 from app.db.models import User
 from app.domain.accounts.schemas import GLOBAL_ROLES, GlobalRole, Principal
 from app.lib.errors import ValidationFailed
+from app.lib.text import reject_nul
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD: Final = 10
@@ -20,6 +21,7 @@ def normalize_email(email: str) -> str:
     Raises:
         ValidationFailed: when it does not look like ``name@example.com``.
     """
+    reject_nul("email", email)
     cleaned = email.strip().lower()
     if len(cleaned) > 320 or not _EMAIL.match(cleaned) or "\x00" in cleaned:
         raise ValidationFailed("email", "enter an email address like name@example.com")
@@ -45,6 +47,7 @@ def check_name(name: str) -> str:
     Raises:
         ValidationFailed: when it is longer than 200 characters or holds control characters.
     """
+    reject_nul("name", name)
     cleaned = name.strip()
     if len(cleaned) > 200 or any(ord(char) < 32 for char in cleaned):
         raise ValidationFailed("name", "use at most 200 characters, without control characters")

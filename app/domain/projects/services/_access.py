@@ -13,6 +13,7 @@ from app.domain.accounts.schemas import Principal
 from app.domain.projects.permissions import PROJECT_ROLES, Action, ProjectRole, allowed
 from app.domain.projects.schemas import ProjectAccess
 from app.lib.errors import NotFound, PermissionDenied, ValidationFailed
+from app.lib.text import reject_nul
 
 __all__ = ["check_key", "check_project_role", "effective_role", "find_project"]
 
@@ -27,6 +28,7 @@ def check_key(key: str) -> str:
     Raises:
         ValidationFailed: unless it is 1 to 40 letters, digits, ``-`` or ``_``, starting with a letter.
     """
+    reject_nul("key", key)
     cleaned = key.strip().upper()
     if not _KEY.match(cleaned):
         raise ValidationFailed("key", "use 1–40 letters, digits, - or _, starting with a letter (e.g. WEB)")
@@ -62,6 +64,8 @@ async def find_project(
         ValidationFailed: when several of the actor's organizations have that key and ``org`` is not given.
         PermissionDenied: when the actor can see the project but their role or key scope does not allow ``action``.
     """
+    reject_nul("key", key)
+    reject_nul("org", org)
     normal = key.strip().upper()
     query = (
         select(Project, Organization.slug, Membership.role, ProjectMember.role)

@@ -125,7 +125,7 @@ class PlanService:
             raise ValidationFailed("status", f"use one of {', '.join(STATUSES)}")
         project = await find_project(self.db, actor, key, org=org, action=Action.CHANGE_STATUS)
         return await self._edit(actor, project, expected_revision, f"{microstep_id}: status → {status}",
-                                lambda doc: doc.set_status(_exact(doc, microstep_id), status))
+                                lambda doc: doc.set_status(_exact(doc, microstep_id), status), field="status")
 
     async def check_criterion(self, actor: Principal, key: str, microstep_id: str, criterion_id: str, *,
                               met: bool = True, expected_revision: int | None = None,
@@ -139,10 +139,10 @@ class PlanService:
         project = await find_project(self.db, actor, key, org=org, action=Action.CHECK_CRITERIA)
         verb = "checked" if met else "unchecked"
         return await self._edit(actor, project, expected_revision, f"{microstep_id}: {verb} {criterion_id}",
-                                lambda doc: doc.check(_exact(doc, microstep_id), criterion_id, met=met))
+                                lambda doc: doc.check(_exact(doc, microstep_id), criterion_id, met=met), field="met")
 
     async def _edit(self, actor: Principal, project: ProjectAccess, expected: int | None, message: str,
-                    change: Any) -> RevisionInfo:
+                    change: Any, *, field: str) -> RevisionInfo:
         if expected is not None and expected != project.current_revision:
             raise PreconditionFailed(
                 f"the plan changed: you saw revision {expected}, the current one is {project.current_revision}",
@@ -155,13 +155,21 @@ class PlanService:
         except NotFoundError as exc:
             raise NotFound(str(exc)) from None
         except SpecError as exc:
-            raise ValidationFailed("status", str(exc)) from None
+            raise ValidationFailed(field, str(exc)) from None
         return await self._store(actor, project, document.to_bytes(), project.current_revision, message)
 
     async def _revision_row(self, project: ProjectAccess, number: int) -> PlanRevision | None:
         return await self.db.scalar(
             select(PlanRevision).where(PlanRevision.project_id == project.id, PlanRevision.number == number)
         )
+
+    async def snapshot(self, project: ProjectAccess, number: int) -> PlanSnapshot:
+        """Revision ``number`` of a project the caller was already checked for.
+
+        Raises:
+            NotFound: no such revision.
+        """
+        return await self._snapshot(project, number)
 
     async def _snapshot(self, project: ProjectAccess, number: int) -> PlanSnapshot:
         revision = await self._revision_row(project, number) if number > 0 else None

@@ -10,9 +10,10 @@ from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services import normalize_email
 from app.domain.orgs.services import OrgService
 from app.domain.projects.permissions import Action, ProjectRole
-from app.domain.projects.schemas import ProjectAccess, ProjectSummary
+from app.domain.projects.schemas import MemberInfo, ProjectAccess, ProjectSummary
 from app.domain.projects.services._access import check_key, check_project_role, effective_role, find_project
 from app.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.lib.text import reject_nul
 from buildrunner.spec.model import STATUSES
 from buildrunner.spec.tree import Counts
 
@@ -37,6 +38,8 @@ class ProjectService:
         organization = await self.orgs.get(actor, org)
         if not actor.has_scope("admin"):
             raise PermissionDenied("creating a project needs an API key with the admin scope")
+        reject_nul("name", name)
+        reject_nul("description", description)
         key = check_key(key)
         name, description = name.strip(), description.strip()
         if not name or len(name) > 200:
@@ -60,6 +63,16 @@ class ProjectService:
                   action: Action = Action.VIEW_PLAN) -> ProjectAccess:
         """The project ``key`` among the actor's organizations (see ``find_project``)."""
         return await find_project(self.db, actor, key, org=org, action=action)
+
+    async def summary(self, actor: Principal, key: str, *, org: str | None = None) -> ProjectSummary:
+        """One project with its microstep counts by status (see ``find_project`` for the errors)."""
+        project = await self.get(actor, key, org=org)
+        counts = await self._counts([project.id])
+        return ProjectSummary(
+            key=project.key, name=project.name, description=project.description,
+            organization=project.organization_slug, role=project.role, current_revision=project.current_revision,
+            progress=counts.get(project.id, Counts()),
+        )
 
     async def list_for_org(self, actor: Principal, org: str) -> list[ProjectSummary]:
         """The organization's projects the actor can see, by key, with microstep counts by status."""
@@ -140,6 +153,18 @@ class ProjectService:
             .where(ProjectMember.project_id == project.id).order_by(User.email)
         )
         return [(email, name, role) for email, name, role in rows]
+
+    async def member_list(self, actor: Principal, key: str, *, org: str | None = None) -> list[MemberInfo]:
+        """The project's explicit members, by email."""
+        return [MemberInfo(email=email, name=name, role=role)
+                for email, name, role in await self.members(actor, key, org=org)]
+
+    async def assign_member(self, actor: Principal, key: str, email: str, role: str, *,
+                            org: str | None = None) -> MemberInfo:
+        """Like :meth:`set_member`, answering with the member as listed."""
+        member = await self.set_member(actor, key, email, role, org=org)
+        user = await self.db.get_one(User, member.user_id)
+        return MemberInfo(email=user.email, name=user.name, role=member.role)
 
     async def organization_of(self, project: ProjectAccess) -> Organization:
         """The organization row of an accessible project."""

@@ -1,0 +1,133 @@
+"""What the project pages share: dependencies, typed forms, links that keep ``?org=``, and answering a POST."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final
+from urllib.parse import quote, urlencode
+
+import msgspec
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.accounts.schemas import Principal
+from app.domain.projects.services import (
+    HistoryService,
+    MemberService,
+    MicrostepViewService,
+    PlanTreeService,
+    PlanUploadService,
+    ProjectService,
+)
+from app.domain.projects.services._views import ProjectView
+from app.lib.errors import ValidationFailed
+from app.lib.text import reject_nul
+from app.server.web import is_fragment_request, page, redirect
+
+__all__ = [
+    "URL_ENCODED",
+    "Caller",
+    "History",
+    "Members",
+    "Microsteps",
+    "OrgQuery",
+    "ProjectUrls",
+    "Projects",
+    "Trees",
+    "Uploads",
+    "answer",
+    "checked_form",
+    "dependencies",
+    "parse_number",
+    "urls_for",
+]
+
+_MAX_DIGITS: Final = 9
+
+Caller = NamedDependency[Principal]
+Projects = NamedDependency[ProjectService]
+Trees = NamedDependency[PlanTreeService]
+Microsteps = NamedDependency[MicrostepViewService]
+History = NamedDependency[HistoryService]
+Members = NamedDependency[MemberService]
+Uploads = NamedDependency[PlanUploadService]
+OrgQuery = Annotated[str | None, QueryParameter(name="org", required=False)]
+
+
+URL_ENCODED: Final = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def dependencies() -> dict[str, Provide]:
+    """The page services, bound to the request's database session."""
+
+    def bind(service: type[Any]) -> Provide:
+        def provide(db_session: NamedDependency[AsyncSession]) -> Any:
+            return service(db_session)
+
+        return Provide(provide, sync_to_thread=False)
+
+    return {"trees": bind(PlanTreeService), "microsteps": bind(MicrostepViewService),
+            "history": bind(HistoryService), "members": bind(MemberService), "uploads": bind(PlanUploadService)}
+
+
+class ProjectUrls:
+    """Links inside one project; they carry ``?org=`` when the page was opened with it."""
+
+    def __init__(self, key: str, org: str | None) -> None:
+        """Links for project ``key`` (of organization ``org``, when it must be named)."""
+        self.base = f"/p/{quote(key, safe='')}"
+        self.org = org
+
+    def __call__(self, suffix: str = "", **params: Any) -> str:
+        """The URL of a project page (``suffix`` like ``/history``) with query ``params`` (empty ones dropped)."""
+        query = {"org": self.org, **params}
+        kept = {name: value for name, value in query.items() if value not in (None, "")}
+        return f"{self.base}{suffix}" + (f"?{urlencode(kept)}" if kept else "")
+
+    def microstep(self, microstep_id: str, suffix: str = "") -> str:
+        """The URL of a microstep's page (or of one of its forms)."""
+        return self(f"/m/{quote(microstep_id, safe='')}{suffix}")
+
+    def criterion(self, microstep_id: str, criterion_id: str) -> str:
+        """Where a criterion's checkbox posts."""
+        return self.microstep(microstep_id, f"/criteria/{quote(criterion_id, safe='')}")
+
+
+def urls_for(view: ProjectView, org: str | None) -> ProjectUrls:
+    """Links for a project page: ``?org=`` is kept only when the request named it."""
+    return ProjectUrls(view.project.key, view.project.organization_slug if org else None)
+
+
+def parse_number(field: str, value: str, *, low: int = 1) -> int:
+    """A whole number typed in a query or a form.
+
+    Raises:
+        ValidationFailed: naming ``field`` unless ``value`` is digits for a number from ``low`` to 999,999,999.
+    """
+    cleaned = value.strip()
+    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > _MAX_DIGITS or int(cleaned) < low:
+        raise ValidationFailed(field, f"use a whole number from {low} to {10**_MAX_DIGITS - 1}")
+    return int(cleaned)
+
+
+def checked_form(form: msgspec.Struct) -> None:
+    """Refuse a form any of whose text fields holds NUL, naming the field.
+
+    Raises:
+        ValidationFailed: for the first such field.
+    """
+    for name in form.__struct_fields__:
+        value = getattr(form, name)
+        if isinstance(value, str):
+            reject_nul(name, value)
+
+
+def answer(request: Request[Any, Any, Any], template: str, context: dict[str, Any], *, block: str, location: str,
+           message: str) -> Template | Redirect:
+    """A successful form post: htmx gets the updated ``block`` (with ``message``), a browser a 303 and a flash."""
+    if is_fragment_request(request):
+        return page(request, template, {**context, "message": message}, block=block)
+    return redirect(request, location, ("success", message))
