@@ -56,6 +56,9 @@ PAGES = (
     PageCase("organization", "/orgs/{org}", signed_in=True),
     PageCase("API keys", "/settings/api-keys", signed_in=True),
     PageCase("error page (404), signed in", "/p/NOPE", signed_in=True, status=404),
+    # Other locales (lang attributes, longer strings)
+    PageCase("login in German", "/login?lang=de"),
+    PageCase("plan tree in French", "/p/{key}?lang=fr", signed_in=True),
 )
 
 
