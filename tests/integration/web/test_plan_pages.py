@@ -126,6 +126,18 @@ async def test_colliding_keys_need_the_org(client: Client, db: AsyncSession, wor
     assert "This project has no plan yet." in assert_full_page(await get(client, "/p/web?org=globex"))
 
 
+@pytest.mark.parametrize(("url", "status"), [
+    ("/p/%00", 422), ("/p/WEB/m/%00", 422), ("/p/" + "É" * 500, 404), ("/p/WEB/m/" + "x" * 5000, 404),
+    ("/p/WEB/m/%F0%9F%A6%84", 404), ("/p/WEB/history?org=%00", 422), ("/p/WEB/members?org=" + "x" * 300, 404),
+])
+async def test_odd_keys_and_ids_are_4xx(client: Client, db: AsyncSession, world: World, url: str,
+                                        status: int) -> None:
+    await with_plan(db, world)
+    await sign_in(client, db, "alice@example.com")
+    response = await get(client, url)
+    assert response.status_code == status and "Traceback" not in response.text
+
+
 @pytest.mark.parametrize("url", ["/p/WEB", "/p/WEB/m/ms-111", "/p/WEB/upload"])
 async def test_anonymous_visitors_are_sent_to_sign_in(client: Client, db: AsyncSession, world: World,
                                                       url: str) -> None:
@@ -188,7 +200,7 @@ async def test_status_change_without_javascript(client: Client, db: AsyncSession
     assert response.status_code == 303 and response.headers["location"] == "/p/WEB/m/ms-123"
     assert await current(db, world, "ms-123") == (3, "blocked", [False, False])
     page = await get(client, "/p/WEB/m/ms-123")
-    assert "Status of ms-123 changed to blocked." in page.text  # the flash
+    assert "Status of ms-123 changed to Blocked." in page.text  # the flash
     assert '<span class="badge status-blocked">Blocked</span>' in page.text
 
 
@@ -196,7 +208,7 @@ async def test_status_change_in_place(client: Client, db: AsyncSession, world: W
     await with_plan(db, world)
     await sign_in(client, db, "carol@example.com")
     text = assert_fragment(await post(client, "/p/WEB/m/ms-123/status", {"status": "in_progress"}, headers=HX))
-    assert "Status of ms-123 changed to in_progress." in text and "status-in_progress" in text
+    assert "Status of ms-123 changed to In progress." in text and "status-in_progress" in text
     assert text.lstrip().startswith("<p>Current status:")
     assert await current(db, world, "ms-123") == (3, "in_progress", [False, False])
 

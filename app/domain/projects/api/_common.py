@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Final
 
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException
 from litestar.params import HeaderParameter, QueryParameter
@@ -15,6 +16,7 @@ from app.domain.projects.services import MicrostepService, PlanService, ProjectS
 from app.lib.errors import PreconditionRequired
 
 __all__ = [
+    "ETAG_HEADER",
     "Caller",
     "IfMatch",
     "Microsteps",
@@ -32,6 +34,9 @@ _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 _NUMBER = re.compile(r"^\d{1,9}$")
 MAX_REVISION: Final = 999_999_999
 
+# documentation_only: the handlers set the real value; the example value gives the header its string schema.
+ETAG_HEADER: Final = [ResponseHeader(name="ETag", value='"3"', documentation_only=True,
+                                     description='The plan revision the answer reflects, quoted: "3".')]
 OrgQuery = Annotated[str | None, QueryParameter(name="org", description="Organization slug, when a key is ambiguous.")]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", description='ETag of the revision edited, e.g. "3".')]
 Caller = NamedDependency[Principal]

@@ -7,7 +7,15 @@ from typing import Annotated
 from litestar import Response, get, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from app.domain.projects.api._common import Caller, IfMatch, Microsteps, OrgQuery, etag, parse_optional_if_match
+from app.domain.projects.api._common import (
+    ETAG_HEADER,
+    Caller,
+    IfMatch,
+    Microsteps,
+    OrgQuery,
+    etag,
+    parse_optional_if_match,
+)
 from app.domain.projects.permissions import Action
 from app.domain.projects.schemas import (
     MAX_OFFSET,
@@ -46,7 +54,8 @@ async def list_microsteps(
 
 
 @get("/projects/{key:str}/microsteps/{microstep_id:str}", operation_id="microsteps.get", name="microsteps.get",
-     summary="Get a microstep", opt={"action": Action.VIEW_PLAN}, responses=problem_responses(404))
+     summary="Get a microstep", opt={"action": Action.VIEW_PLAN}, response_headers=ETAG_HEADER,
+     responses=problem_responses(404))
 async def get_microstep(principal: Caller, microsteps: Microsteps, key: FromPath[str], microstep_id: FromPath[str],
                         org: OrgQuery = None) -> Response[MicrostepDetail]:
     """One microstep with its acceptance criteria; ``ETag`` is the plan revision."""
@@ -56,7 +65,7 @@ async def get_microstep(principal: Caller, microsteps: Microsteps, key: FromPath
 
 @put("/projects/{key:str}/microsteps/{microstep_id:str}/status", operation_id="microsteps.set_status",
      name="microsteps.set_status", summary="Change a microstep's status", opt={"action": Action.CHANGE_STATUS},
-     responses=problem_responses(404, 412, 428, body=True))
+     response_headers=ETAG_HEADER, responses=problem_responses(404, 412, 428, body=True))
 async def set_status(principal: Caller, microsteps: Microsteps, key: FromPath[str], microstep_id: FromPath[str],
                      data: JSONBody[StatusUpdate], *, org: OrgQuery = None,
                      if_match: IfMatch = None) -> Response[MicrostepChange]:
@@ -69,7 +78,7 @@ async def set_status(principal: Caller, microsteps: Microsteps, key: FromPath[st
 @put("/projects/{key:str}/microsteps/{microstep_id:str}/criteria/{criterion_id:str}",
      operation_id="microsteps.check_criterion", name="microsteps.check_criterion",
      summary="Mark an acceptance criterion met or unmet", opt={"action": Action.CHECK_CRITERIA},
-     responses=problem_responses(404, 412, 428, body=True))
+     response_headers=ETAG_HEADER, responses=problem_responses(404, 412, 428, body=True))
 async def check_criterion(principal: Caller, microsteps: Microsteps, key: FromPath[str], microstep_id: FromPath[str],
                           criterion_id: FromPath[str], *, data: JSONBody[CriterionUpdate], org: OrgQuery = None,
                           if_match: IfMatch = None) -> Response[MicrostepChange]:

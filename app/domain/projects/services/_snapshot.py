@@ -1,12 +1,15 @@
 """Fast reads of a stored plan snapshot: msgspec decodes only the fields a page shows and skips the rest.
 
 A 10,000-microstep plan.json is about 10 MB; decoding it into the full model (dates, notes, links) costs
-several times more than decoding these slim Structs, and far less than fetching 10,000 ``plan_item`` rows.
+several times more than decoding these slim Structs, which in turn costs less than fetching 10,000 ``plan_item``
+rows through the ORM. The slim tree of a revision is kept in a small per-process cache (revisions never change).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Final
+from uuid import UUID
 
 import msgspec
 from sqlalchemy import select
@@ -19,6 +22,7 @@ __all__ = [
     "MicrostepHead",
     "SlimMicrostep",
     "SlimPlan",
+    "current_slim",
     "current_snapshot",
     "decode_heads",
     "decode_slim",
@@ -109,6 +113,44 @@ def decode_heads(snapshot: str | bytes) -> list[tuple[str, str, str, MicrostepHe
                 head = _HEAD.decode(raw)
                 items.append(("microstep", head.id, head.title, head, raw))
     return items
+
+
+class _Recent:
+    """The slim trees of the last few revisions read: a revision never changes, so its tree can be kept.
+
+    Keyed by (project id, revision number); a new revision is a new key, so nothing is ever stale. Bounded,
+    least recently used first out, per process.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[UUID, int], SlimPlan] = OrderedDict()
+
+    def get(self, key: tuple[UUID, int]) -> SlimPlan | None:
+        found = self.items.get(key)
+        if found is not None:
+            self.items.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[UUID, int], plan: SlimPlan) -> None:
+        self.items[key] = plan
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+_RECENT: Final = _Recent(16)
+
+
+async def current_slim(db: AsyncSession, project: ProjectAccess) -> SlimPlan:
+    """The slim tree of the project's current revision (empty before the first upload)."""
+    key = (project.id, project.current_revision)
+    cached = _RECENT.get(key)
+    if cached is None:
+        snapshot = await current_snapshot(db, project)
+        cached = decode_slim(snapshot) if snapshot else SlimPlan()
+        _RECENT.put(key, cached)
+    return cached
 
 
 async def current_snapshot(db: AsyncSession, project: ProjectAccess) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import Principal
 from app.domain.projects.services._access import find_project
-from app.domain.projects.services._snapshot import SlimMicrostep, SlimMilestone, current_snapshot, decode_slim
+from app.domain.projects.services._snapshot import SlimMicrostep, SlimMilestone, current_slim
 from app.domain.projects.services._views import MicrostepRow, MilestoneNode, ProjectView, StepNode, project_view
 from app.lib.errors import ValidationFailed
 from app.lib.text import reject_nul
@@ -90,9 +90,8 @@ class PlanTreeService:
         filters = filters.checked()
         reject_nul("key", key, org)
         project = await find_project(self.db, actor, key, org=org)
-        snapshot = await current_snapshot(self.db, project)
         builder = _TreeBuilder(filters)
-        for milestone in decode_slim(snapshot).milestones if snapshot else []:
+        for milestone in (await current_slim(self.db, project)).milestones:
             builder.milestone(milestone)
         return builder.result(project_view(actor, project))
 
@@ -117,8 +116,7 @@ class _TreeBuilder:
         for step in milestone.steps:
             step_node = StepNode(id=step.id, title=step.title)
             step_here = self._here()
-            for micro in step.microsteps:
-                self._microstep(micro, step_node, node)
+            _add(self._step(step.microsteps, step_node), step_node.counts, node.counts, self.counts)
             if step_node.microsteps or (not step.microsteps and step_here):
                 node.steps.append(step_node)
         if node.steps or (not milestone.steps and here):
@@ -127,22 +125,26 @@ class _TreeBuilder:
     def _here(self) -> bool:
         return not self.filters.active and self.first <= self.matched < self.last
 
-    def _microstep(self, micro: SlimMicrostep, step: StepNode, milestone: MilestoneNode) -> None:
-        status = micro.status if micro.status in STATUSES else "todo"
-        for counts in (step.counts, milestone.counts, self.counts):
-            counts.add(status)
-        if micro.owner:
-            self.owners.add(micro.owner)
-        self.tags.update(micro.tags)
-        if not self._matches(micro):
-            return
-        if self.first <= self.matched < self.last:
-            step.microsteps.append(MicrostepRow(
-                id=micro.id, title=micro.title, status=status, owner=micro.owner, tags=micro.tags,
-                criteria_met=sum(1 for c in micro.acceptance_criteria if c.met),
-                criteria_total=len(micro.acceptance_criteria),
-            ))
-        self.matched += 1
+    def _step(self, microsteps: list[SlimMicrostep], step: StepNode) -> dict[str, int]:
+        # The hot loop of a 10,000-microstep page: plain locals, no call per microstep unless filtering.
+        statuses: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        owners, tags, active = self.owners, self.tags, self.filters.active
+        for micro in microsteps:
+            status = micro.status if micro.status in statuses else "todo"
+            statuses[status] += 1
+            if micro.owner:
+                owners.add(micro.owner)
+            tags.update(micro.tags)
+            if active and not self._matches(micro):
+                continue
+            if self.first <= self.matched < self.last:
+                step.microsteps.append(MicrostepRow(
+                    id=micro.id, title=micro.title, status=status, owner=micro.owner, tags=micro.tags,
+                    criteria_met=sum(1 for c in micro.acceptance_criteria if c.met),
+                    criteria_total=len(micro.acceptance_criteria),
+                ))
+            self.matched += 1
+        return statuses
 
     def _matches(self, micro: SlimMicrostep) -> bool:
         f = self.filters
@@ -154,3 +156,11 @@ class _TreeBuilder:
         pages = max(1, -(-self.matched // PAGE_SIZE))
         return PlanTree(view=view, filters=self.filters, counts=self.counts, milestones=self.shown,
                         matched=self.matched, pages=pages, owners=sorted(self.owners), tags=sorted(self.tags))
+
+
+def _add(statuses: dict[str, int], *totals: Counts) -> None:
+    count = sum(statuses.values())
+    for counts in totals:
+        counts.total += count
+        for status, value in statuses.items():
+            setattr(counts, status, getattr(counts, status) + value)

@@ -24,6 +24,7 @@ from app.domain.projects.services import (
 )
 from app.domain.projects.services._views import ProjectView
 from app.lib.errors import ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 from app.server.web import is_fragment_request, page, redirect
 
@@ -42,6 +43,7 @@ __all__ = [
     "checked_form",
     "dependencies",
     "parse_number",
+    "status_label",
     "urls_for",
 ]
 
@@ -111,6 +113,13 @@ def parse_number(field: str, value: str, *, low: int = 1) -> int:
     if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > _MAX_DIGITS or int(cleaned) < low:
         raise ValidationFailed(field, f"use a whole number from {low} to {10**_MAX_DIGITS - 1}")
     return int(cleaned)
+
+
+def status_label(status: str) -> str:
+    """A status in words, in the request's language (the templates' ``status_label`` macro says the same)."""
+    labels = {"todo": _("To do"), "in_progress": _("In progress"), "blocked": _("Blocked"), "review": _("In review"),
+              "done": _("Done")}
+    return labels.get(status, status)
 
 
 def checked_form(form: msgspec.Struct) -> None:

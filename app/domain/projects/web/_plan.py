@@ -18,6 +18,7 @@ from app.domain.projects.web._common import (
     Trees,
     answer,
     parse_number,
+    status_label,
     urls_for,
 )
 from app.lib.errors import PreconditionFailed, ValidationFailed
@@ -81,7 +82,7 @@ async def change_status(request: Request[Any, Any, Any], *, principal: Caller, m
         detail = await microsteps.detail(principal, key, microstep_id, org=org)
         return page(request, MICROSTEP, _context(detail, org, status_error=_message(exc)), block="status",
                     status_code=exc.status)
-    message = _("Status of %(id)s changed to %(status)s.") % {"id": microstep_id, "status": data.status}
+    message = _("Status of %(id)s changed to %(status)s.") % {"id": microstep_id, "status": status_label(data.status)}
     return answer(request, MICROSTEP, _context(detail, org), block="status",
                   location=urls_for(detail.view, org).microstep(microstep_id), message=message)
 
