@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import jinja2
 from jinja2_fragments.litestar import HTMXBlockTemplate
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.middleware import ASGIMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -133,16 +133,20 @@ def page(
     return response
 
 
-def redirect(request: Request[Any, Any, Any], path: str, *messages: tuple[FlashLevel, str]) -> Redirect:
+def redirect(request: Request[Any, Any, Any], path: str, *messages: tuple[FlashLevel, str]) -> Response[Any]:
     """A 303 to ``path`` (a local path only) carrying flash messages for the next page."""
     target = path if path.startswith("/") and not path.startswith("//") else "/"
-    response = Redirect(path=target, status_code=303)
+    response: Response[Any] = Redirect(path=target, status_code=303)
+    if is_fragment_request(request):
+        # The browser would follow a 303 inside htmx's request and fetch a fragment of the next page;
+        # HX-Redirect makes htmx load the whole page instead.
+        response = Response(content=b"", status_code=200, headers={"HX-Redirect": target})
     if messages:
         flash(request, response, *messages)
     return response
 
 
-def flash(request: Request[Any, Any, Any], response: Redirect | Template, *messages: tuple[FlashLevel, str]) -> None:
+def flash(request: Request[Any, Any, Any], response: Response[Any], *messages: tuple[FlashLevel, str]) -> None:
     """Attach signed flash messages to ``response``; the next page shows and clears them."""
     settings: Settings = request.app.state.settings
     # No "=" padding: it would make the cookie value a quoted string.

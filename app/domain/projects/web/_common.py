@@ -6,11 +6,10 @@ from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
-from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import Principal
@@ -135,7 +134,7 @@ def checked_form(form: msgspec.Struct) -> None:
 
 
 def answer(request: Request[Any, Any, Any], template: str, context: dict[str, Any], *, block: str, location: str,
-           message: str) -> Template | Redirect:
+           message: str) -> Response[Any]:
     """A successful form post: htmx gets the updated ``block`` (with ``message``), a browser a 303 and a flash."""
     if is_fragment_request(request):
         return page(request, template, {**context, "message": message}, block=block)
