@@ -4,7 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup system-deps run demo test check lint typecheck imports unit bench schema clean
+.PHONY: setup system-deps run demo test check lint typecheck imports unit bench schema i18n clean
 
 setup:  ## install uv if missing, then the project and its dev tools into .venv
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -40,6 +40,10 @@ bench: setup  ## reproducible benchmarks against same-run baselines (see bench/R
 
 schema:  ## regenerate the shipped JSON Schema after a model change
 	$(UV) run python -m buildrunner.spec.schema
+
+i18n:  ## extract every message into locale/messages.pot and merge it into each catalog (see docs/i18n.md)
+	$(UV) run pybabel extract -F locale/babel.cfg -o locale/messages.pot --sort-by-file --project=BuildRunner --copyright-holder="BuildRunner contributors" .
+	$(UV) run pybabel update -i locale/messages.pot -d locale --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -23,6 +23,7 @@ __all__ = [
     "LOCALE_NAMES",
     "current_locale",
     "gettext",
+    "language_of",
     "negotiate",
     "ngettext",
     "translations",
@@ -75,9 +76,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
     """Pick the locale: an explicit ``?lang`` wins, then the saved cookie, then the browser's preferences."""
     for explicit in (query, cookie):
-        if explicit and explicit.lower()[:2] in LOCALES:
-            return explicit.lower()[:2]
+        language = language_of(explicit or "")
+        if language is not None:
+            return language
     return _from_accept_language(accept_language or "")
+
+
+def language_of(tag: str) -> str | None:
+    """``de``, ``de-DE`` or ``de_AT`` → ``de``; anything else (``frog``, ``xx``) → ``None``."""
+    primary = tag.strip().lower().replace("_", "-").split("-", 1)[0]
+    return primary if primary in LOCALES else None
 
 
 def _from_accept_language(header: str) -> str:
@@ -90,7 +98,7 @@ def _from_accept_language(header: str) -> str:
                 quality = float(params.strip()[2:])
             except ValueError:
                 continue
-        language = tag.strip().lower()[:2]
-        if language in LOCALES and quality > 0:
+        language = language_of(tag)
+        if language is not None and quality > 0:
             weighted.append((-quality, index, language))
     return min(weighted)[2] if weighted else DEFAULT_LOCALE

@@ -68,7 +68,7 @@ class LocaleMiddleware(ASGIMiddleware):
         locale = i18n.negotiate(query, _cookie(headers.get(b"cookie", ""), LANG_COOKIE),
                                 headers.get(b"accept-language"))
         token = i18n.use_locale(locale)
-        remember = query is not None and query.lower()[:2] == locale
+        remember = query is not None and i18n.language_of(query) == locale
 
         async def send_with_cookie(message: Message) -> None:
             # An explicit ?lang= choice is remembered for a year, whatever the response is.
