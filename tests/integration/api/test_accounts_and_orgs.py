@@ -80,4 +80,9 @@ async def test_openapi_lists_every_operation_and_is_valid(client: Client) -> Non
         assert op["responses"]["401"]["content"].keys() == {"application/problem+json"}, operation_id
         if method in ("post", "put"):
             assert {"413", "415"} <= op["responses"].keys(), operation_id
+    plan_put = spec["paths"]["/api/v1/projects/{key}/plan"]["put"]
+    assert plan_put["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Plan"}
+    for _, path, op in operations.values():
+        if "{key}/plan" in path or "{number}" in path or "{microstep_id}" in path:
+            assert "ETag" in op["responses"]["200"]["headers"], path
     assert (await client.get("/schema")).status_code == 200
