@@ -288,7 +288,7 @@ def build_report(
         "benchmark": "cli",
         "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "machine": {"python": sys.version.split()[0], "implementation": platform.python_implementation(),
-                    "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "platform": platform.platform(), "cpus": os.cpu_count(), "nice": os.nice(0),
                     "load_average_1m": {"before": round(load[0], 2), "after": round(load[1], 2)}},
         "settings": {"microsteps": args.microsteps, "seed": args.seed, "repeat": args.repeat, "warmup": args.warmup,
                      "plan_bytes": plan_bytes, "runner": f"console script {br}", "interpreter": sys.executable,

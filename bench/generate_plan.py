@@ -227,8 +227,10 @@ def generate_plan(microsteps: int = DEFAULT_MICROSTEPS, seed: int = DEFAULT_SEED
 
 
 def _omit_defaults(value: Any) -> Any:
-    """Drop what ``br`` itself never writes (it encodes with ``omit_defaults``): empty lists and strings,
-    ``"status": "todo"`` and ``"met": false``."""
+    """Drop what ``br`` itself never writes: empty lists and strings, ``"status": "todo"``, ``"met": false``.
+
+    ``br`` encodes its Structs with ``omit_defaults``, so a plan it maintains has none of these.
+    """
     if isinstance(value, list):
         return [_omit_defaults(item) for item in value]
     if not isinstance(value, dict):

@@ -100,7 +100,7 @@ def locate(text: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
             node = node.children.setdefault(segment, _Trie())
     with contextlib.suppress(ValueError, IndexError):  # not valid JSON: paths resolve to what was reached
         _visit(text, _skip_ws(text, 0), root)
-    result: dict[str, tuple[int, int]] = {}
+    offsets: dict[str, int] = {}
     for path, segments in wanted.items():
         node, best = root, max(root.offset, 0)
         for segment in segments:
@@ -108,5 +108,17 @@ def locate(text: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
             if child is None or child.offset < 0:
                 break
             node, best = child, child.offset
-        result[path] = line_column(text, best)
+        offsets[path] = best
+    positions = _line_columns(text, offsets.values())
+    return {path: positions[offset] for path, offset in offsets.items()}
+
+
+def _line_columns(text: str, offsets: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Line and column of many offsets in one pass over the text (not one count from the start each)."""
+    result: dict[int, tuple[int, int]] = {}
+    line, last = 1, 0
+    for offset in sorted(set(offsets)):
+        line += text.count("\n", last, offset)
+        result[offset] = (line, offset - text.rfind("\n", 0, offset))
+        last = offset
     return result
