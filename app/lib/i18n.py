@@ -21,8 +21,10 @@ __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
     "LOCALE_NAMES",
+    "N_",
     "current_locale",
     "gettext",
+    "gettext_noop",
     "language_of",
     "negotiate",
     "ngettext",
@@ -66,6 +68,18 @@ def use_locale(locale: str) -> contextvars.Token[str]:
 def gettext(message: str) -> str:
     """Translate ``message`` into the current locale."""
     return translations(_current.get()).gettext(message)
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for extraction without translating it: for text defined once and translated where used.
+
+    Import it as ``N_`` (one of the extractor's default keywords) and pass the value through ``gettext`` later,
+    in the request whose language it must speak.
+    """
+    return message
+
+
+N_ = gettext_noop  # the name the extractor looks for
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Final
 
 from app.lib.errors import ValidationFailed
+from app.lib.i18n import N_
+from app.lib.i18n import gettext as _
 
 __all__ = ["NUL_MESSAGE", "find_nul", "reject_nul"]
 
-NUL_MESSAGE: Final = "must not contain NUL characters (\\u0000); remove them and try again"
+# English, marked for extraction; pass it through ``gettext`` where it is raised.
+NUL_MESSAGE: Final = N_("must not contain NUL characters (\\u0000); remove them and try again")
 
 
 def reject_nul(field: str, *values: str | None) -> None:
@@ -23,7 +26,7 @@ def reject_nul(field: str, *values: str | None) -> None:
     """
     for value in values:
         if value is not None and "\x00" in value:
-            raise ValidationFailed(field, NUL_MESSAGE)
+            raise ValidationFailed(field, _(NUL_MESSAGE))
 
 
 def find_nul(value: object, path: str = "") -> str | None:

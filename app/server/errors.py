@@ -12,18 +12,24 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from app.lib import i18n
 from app.lib.errors import DomainError, RateLimited
+from app.lib.i18n import N_
+from app.lib.i18n import gettext as _
 from app.server.web import page
 
 __all__ = ["exception_handlers", "problem_response"]
 
 logger = logging.getLogger("buildrunner.server")
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+# English, marked for extraction; translated when an error is rendered, in the request's language.
 _TITLES: Final = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-    409: "Conflict", 412: "Precondition failed", 413: "Request too large", 415: "Unsupported media type",
-    422: "Validation failed", 428: "Precondition required", 429: "Too many requests", 500: "Server error",
+    400: N_("Bad request"), 401: N_("Unauthorized"), 403: N_("Forbidden"), 404: N_("Not found"),
+    405: N_("Method not allowed"), 409: N_("Conflict"), 412: N_("Precondition failed"), 413: N_("Request too large"),
+    415: N_("Unsupported media type"), 422: N_("Validation failed"), 428: N_("Precondition required"),
+    429: N_("Too many requests"), 500: N_("Server error"),
 }
+_ERROR: Final = N_("Error")
 
 
 def _wants_problem(request: Request[Any, Any, Any]) -> bool:
@@ -34,12 +40,18 @@ def problem_response(
     request: Request[Any, Any, Any], status: int, detail: str, *, type_slug: str | None = None,
     extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    """Render one error for the client: problem+json for the API, the error page otherwise."""
-    title = _TITLES.get(status, "Error")
+    """Render one error for the client: problem+json for the API, the error page otherwise.
+
+    ``title`` and ``detail`` are in the request's language (``detail`` is translated where it is written);
+    ``type``, ``status`` and the members in ``extra`` are identifiers and never change with the language.
+    """
+    title = _(_TITLES.get(status, _ERROR))
     if _wants_problem(request):
         body = {"type": f"https://buildrunner.dev/problems/{type_slug or status}", "title": title,
                 "status": status, "detail": detail, "instance": request.url.path, **(extra or {})}
-        return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+        language = {"Content-Language": i18n.current_locale(), "Vary": "Accept-Language"}
+        return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+                        headers={**language, **(headers or {})})
     if status == 401 and request.method in ("GET", "HEAD"):
         # A person who is not signed in goes to the login page and comes back afterwards.
         return Redirect(path=f"/login?{urlencode({'next': request.url.path})}", status_code=303)
@@ -63,12 +75,14 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     extra: dict[str, Any] = {}
     detail = exc.detail
     if isinstance(exc.__cause__, SerializationException):  # the body could not be decoded at all
-        detail = f"the body is not valid JSON ({detail}); send one JSON object as the schema at /schema describes"
+        detail = _("the body is not valid JSON (%(error)s); send one JSON object as the schema at /schema describes") \
+            % {"error": detail}
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         extra["errors"] = [_plain(item) for item in exc.extra]
-        detail = "the request is not valid: " + "; ".join(
+        problems = "; ".join(
             f"{item.get('key') or 'body'}: {item.get('message')}" for item in extra["errors"] if isinstance(item, dict)
-        ) if extra["errors"] else detail
+        )
+        detail = _("the request is not valid: %(problems)s") % {"problems": problems} if extra["errors"] else detail
     return problem_response(request, exc.status_code, detail, extra=extra, headers=exc.headers)
 
 
@@ -79,7 +93,7 @@ def _plain(item: Any) -> Any:
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem_response(request, 500, "something went wrong on our side; it has been logged")
+    return problem_response(request, 500, _("something went wrong on our side; it has been logged"))
 
 
 exception_handlers: Final[ExceptionHandlersMap] = {

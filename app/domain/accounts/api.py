@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, Principal
 from app.domain.accounts.services import ApiKeyService
 from app.lib.errors import NotFound
+from app.lib.i18n import gettext as _
 from app.server.problems import problem_responses
 
 __all__ = ["router"]
@@ -37,7 +38,8 @@ def key_id_of(value: str) -> UUID:
     try:
         return UUID(value)
     except ValueError:
-        raise NotFound(f"no API key {value[:40]!r} among yours; ids look like the ones GET /api-keys lists") from None
+        raise NotFound(_("no API key %(id)s among yours; ids look like the ones GET /api-keys lists")
+                       % {"id": repr(value[:40])}) from None
 
 
 @get("/api-keys", operation_id="api_keys.list", name="api_keys.list", summary="List your API keys",

@@ -9,6 +9,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from app.domain.accounts.schemas import Principal, Scope
 from app.lib.errors import PermissionDenied, Unauthorized
+from app.lib.i18n import gettext as _
 
 __all__ = ["current_principal", "requires_principal", "requires_scope"]
 
@@ -21,11 +22,11 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     """
     principal = connection.scope.get("user")
     if not isinstance(principal, Principal):
-        raise Unauthorized("sign in, or send an API key as `Authorization: Bearer <key>`")
+        raise Unauthorized(_("sign in, or send an API key as `Authorization: Bearer <key>`"))
     return principal
 
 
-def requires_principal(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def requires_principal(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Guard: the route needs a signed-in user or an API key."""
     current_principal(connection)
 
@@ -33,8 +34,8 @@ def requires_principal(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
 def requires_scope(scope: Scope) -> Any:
     """Guard factory: the caller must be signed in and, with an API key, hold ``scope``."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         if not current_principal(connection).has_scope(scope):
-            raise PermissionDenied(f"this API key lacks the {scope} scope")
+            raise PermissionDenied(_("this API key lacks the %(scope)s scope") % {"scope": scope})
 
     return guard

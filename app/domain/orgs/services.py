@@ -13,6 +13,7 @@ from app.db.models import Membership, Organization, User
 from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services import normalize_email
 from app.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 __all__ = ["ORG_ROLES", "OrgRole", "OrgService"]
@@ -31,7 +32,7 @@ def check_org_role(role: str) -> OrgRole:
     for known in ORG_ROLES:
         if role == known:
             return known
-    raise ValidationFailed("role", f"use one of {', '.join(ORG_ROLES)}")
+    raise ValidationFailed("role", _("use one of %(choices)s") % {"choices": ", ".join(ORG_ROLES)})
 
 
 class OrgService:
@@ -51,12 +52,12 @@ class OrgService:
         reject_nul("name", name)
         slug = slug.strip().lower()
         if not _SLUG.match(slug):
-            raise ValidationFailed("slug", "use 1–63 lowercase letters, digits and dashes, not starting with a dash")
+            raise ValidationFailed("slug", _("use 1–63 lowercase letters, digits and dashes, not starting with a dash"))
         name = name.strip()
         if not name or len(name) > 200:
-            raise ValidationFailed("name", "give the organization a name of 1–200 characters")
+            raise ValidationFailed("name", _("give the organization a name of 1–200 characters"))
         if await self.db.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
-            raise Conflict(f"the organization slug {slug!r} is taken; choose another")
+            raise Conflict(_("the organization slug %(slug)s is taken; choose another") % {"slug": repr(slug)})
         org = Organization(slug=slug, name=name)
         self.db.add(org)
         await self.db.flush()
@@ -82,7 +83,7 @@ class OrgService:
         reject_nul("org", slug)
         org = await self.db.scalar(select(Organization).where(Organization.slug == slug.strip().lower()))
         if org is None or not await self._visible(actor, org):
-            raise NotFound(f"no organization {slug!r} among yours")
+            raise NotFound(_("no organization %(slug)s among yours") % {"slug": repr(slug)})
         return org
 
     async def _visible(self, actor: Principal, org: Organization) -> bool:
@@ -114,10 +115,10 @@ class OrgService:
         org = await self.get(actor, slug)
         checked = check_org_role(role)
         if not actor.is_system and await self.role_of(actor.user_id, org.id) not in ("owner", "admin"):
-            raise PermissionDenied("only owners and admins of the organization can add members")
+            raise PermissionDenied(_("only owners and admins of the organization can add members"))
         user = await self.db.scalar(select(User).where(User.email == normalize_email(email)))
         if user is None:
-            raise NotFound(f"no account for {email!r}; ask them to sign up first")
+            raise NotFound(_("no account for %(email)s; ask them to sign up first") % {"email": repr(email)})
         membership = await self.db.scalar(
             select(Membership).where(Membership.organization_id == org.id, Membership.user_id == user.id)
         )

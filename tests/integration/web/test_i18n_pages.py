@@ -127,3 +127,42 @@ async def test_plan_page_in_german(client: Client, db: AsyncSession, world: Worl
     text = (await client.get("/p/WEB?lang=de")).text
     assert '<html lang="de">' in text
     assert "30 Mikroschritte passen." in text and "6/30 erledigt" in text and "In Prüfung" in text
+
+
+# -- messages from the service layer and the error pages -------------------------------------------------------
+
+async def test_a_service_refusal_is_shown_in_the_visitors_language(client: Client, world: World) -> None:
+    """The service raises the error in the request's language; the page shows it as it is."""
+    response = await client.post("/login?lang=de", data={"email": "alice@example.com", "password": "wrong password",
+                                                          "_csrf_token": await csrf(client)})
+    assert response.status_code == 400, response.text[:2000]
+    assert '<html lang="de">' in response.text
+    assert "die E-Mail-Adresse oder das Passwort ist falsch" in response.text
+    assert "the email or password is wrong" not in response.text
+
+
+async def test_an_error_page_has_its_title_and_detail_translated(client: Client, db: AsyncSession,
+                                                                 world: World) -> None:
+    await sign_in(client, db, "alice@example.com")
+    response = await client.get("/p/NOPE?lang=fr")
+    assert response.status_code == 404
+    assert "<h1>Introuvable</h1>" in response.text
+    assert "aucun projet &#39;NOPE&#39; dans vos organisations" in response.text
+
+
+async def test_an_api_problem_speaks_the_accept_language(client: Client, db: AsyncSession, world: World) -> None:
+    await sign_in(client, db, "alice@example.com")
+    response = await client.get("/api/v1/projects/NOPE", headers={"Accept-Language": "es-ES, en;q=0.5"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["content-language"] == "es"
+    problem = response.json()
+    # type and status identify the problem whatever the language; title and detail are for people.
+    assert problem["type"] == "https://buildrunner.dev/problems/not-found"
+    assert problem["title"] == "No encontrado"
+    assert problem["detail"] == "no hay ningún proyecto 'NOPE' en tus organizaciones"
+
+    english = await client.get("/api/v1/projects/NOPE")
+    assert english.headers["content-language"] == "en"
+    assert english.json()["detail"] == "no project 'NOPE' in your organizations"
+    assert english.json()["title"] == "Not found"

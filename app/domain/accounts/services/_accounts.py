@@ -13,6 +13,7 @@ from app.domain.accounts.services._validation import check_global_role, check_na
 from app.domain.mail.services import MailService
 from app.lib import clock, crypto
 from app.lib.errors import Conflict, ValidationFailed
+from app.lib.i18n import gettext as _
 
 __all__ = ["AccountService"]
 
@@ -48,7 +49,8 @@ class AccountService:
             verified_at=clock.now() if verified else None, global_role=check_global_role(global_role),
         )
         if await self.db.scalar(select(User.id).where(User.email == address)) is not None:
-            raise Conflict(f"an account for {address} already exists; sign in or reset the password")
+            raise Conflict(_("an account for %(email)s already exists; sign in or reset the password")
+                           % {"email": address})
         self.db.add(user)
         await self.db.flush()
         return user
@@ -61,10 +63,12 @@ class AccountService:
         """
         user = await self.create_user(email, password, name)
         token = await self._issue(user, "verify")
+        # The mail speaks the language of the request that asked for it (as a rule, the recipient's).
         await self.mail.send(
-            user.email, "Confirm your BuildRunner account",
-            f"Welcome to BuildRunner.\n\nConfirm your email address by opening this link within 3 days:\n"
-            f"{self.base_url}/verify?token={token}\n\nIf you did not sign up, ignore this message.\n",
+            user.email, _("Confirm your BuildRunner account"),
+            _("Welcome to BuildRunner.\n\nConfirm your email address by opening this link within 3 days:\n"
+              "%(link)s\n\nIf you did not sign up, ignore this message.\n")
+            % {"link": f"{self.base_url}/verify?token={token}"},
         )
         await self.db.commit()
         return user
@@ -88,9 +92,10 @@ class AccountService:
             return
         token = await self._issue(user, "reset")
         await self.mail.send(
-            user.email, "Reset your BuildRunner password",
-            f"Someone asked to reset the password of this BuildRunner account.\n\nChoose a new password within "
-            f"an hour at:\n{self.base_url}/reset?token={token}\n\nIf it was not you, ignore this message.\n",
+            user.email, _("Reset your BuildRunner password"),
+            _("Someone asked to reset the password of this BuildRunner account.\n\nChoose a new password within "
+              "an hour at:\n%(link)s\n\nIf it was not you, ignore this message.\n")
+            % {"link": f"{self.base_url}/reset?token={token}"},
         )
         await self.db.commit()
 
@@ -127,8 +132,10 @@ class AccountService:
             select(EmailToken).where(EmailToken.token_hash == crypto.hash_token(token), EmailToken.purpose == purpose)
         )
         if row is None or row.used_at is not None or row.expires_at <= clock.now():
-            what = "verification" if purpose == "verify" else "password reset"
-            raise ValidationFailed("token", f"this {what} link is invalid, used or expired; ask for a new one")
+            # Two whole sentences, not one with a word slotted in: languages inflect around the noun.
+            message = (_("this verification link is invalid, used or expired; ask for a new one") if purpose == "verify"
+                       else _("this password reset link is invalid, used or expired; ask for a new one"))
+            raise ValidationFailed("token", message)
         row.used_at = clock.now()
         user = await self.db.get_one(User, row.user_id)
         return user

@@ -13,13 +13,15 @@ from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services._validation import normalize_email, principal_for
 from app.lib import clock, crypto
 from app.lib.errors import RateLimited, Unauthorized, ValidationFailed
+from app.lib.i18n import N_
+from app.lib.i18n import gettext as _
 
 __all__ = ["LOGIN_LIMIT", "LOGIN_WINDOW", "SESSION_LIFETIME", "SessionService"]
 
 LOGIN_LIMIT: Final = 10
 LOGIN_WINDOW: Final = timedelta(minutes=15)
 SESSION_LIFETIME: Final = timedelta(days=14)
-_WRONG = "the email or password is wrong"
+_WRONG: Final = N_("the email or password is wrong")
 
 
 class SessionService:
@@ -43,7 +45,7 @@ class SessionService:
         user = await self.db.scalar(select(User).where(User.email == address)) if address else None
         if user is None:
             crypto.dummy_password_check(password)  # same work as a real check: unknown emails take as long
-            raise Unauthorized(_WRONG)
+            raise Unauthorized(_(_WRONG))
         now = clock.now()
         start = user.failed_login_window_start
         if start is not None and now - start >= LOGIN_WINDOW:
@@ -51,14 +53,14 @@ class SessionService:
         if user.failed_login_count >= LOGIN_LIMIT and user.failed_login_window_start is not None:
             wait = user.failed_login_window_start + LOGIN_WINDOW - now
             raise RateLimited(
-                "too many failed logins for this account; try again later or reset the password",
+                _("too many failed logins for this account; try again later or reset the password"),
                 retry_after=max(1, int(wait.total_seconds())),
             )
         if not crypto.check_password(user.password_hash, password):
             user.failed_login_count += 1
             user.failed_login_window_start = user.failed_login_window_start or now
             await self.db.commit()  # the failure must count even though the request fails
-            raise Unauthorized(_WRONG)
+            raise Unauthorized(_(_WRONG))
         user.failed_login_count, user.failed_login_window_start = 0, None
         if crypto.password_needs_rehash(user.password_hash):
             user.password_hash = crypto.hash_password(password)

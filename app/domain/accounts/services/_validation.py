@@ -8,6 +8,7 @@ from typing import Final
 from app.db.models import User
 from app.domain.accounts.schemas import GLOBAL_ROLES, GlobalRole, Principal
 from app.lib.errors import ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -24,7 +25,7 @@ def normalize_email(email: str) -> str:
     reject_nul("email", email)
     cleaned = email.strip().lower()
     if len(cleaned) > 320 or not _EMAIL.match(cleaned) or "\x00" in cleaned:
-        raise ValidationFailed("email", "enter an email address like name@example.com")
+        raise ValidationFailed("email", _("enter an email address like name@example.com"))
     return cleaned
 
 
@@ -35,9 +36,10 @@ def check_password(password: str) -> str:
         ValidationFailed: when it is shorter than 10 or longer than 1024 characters.
     """
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed("password", f"use at least {MIN_PASSWORD} characters")
+        raise ValidationFailed("password", _("use at least %(min)d characters") % {"min": MIN_PASSWORD})
     if len(password) > MAX_PASSWORD or "\x00" in password:
-        raise ValidationFailed("password", f"use at most {MAX_PASSWORD} characters, without NUL bytes")
+        raise ValidationFailed("password",
+                               _("use at most %(max)d characters, without NUL bytes") % {"max": MAX_PASSWORD})
     return password
 
 
@@ -50,7 +52,7 @@ def check_name(name: str) -> str:
     reject_nul("name", name)
     cleaned = name.strip()
     if len(cleaned) > 200 or any(ord(char) < 32 for char in cleaned):
-        raise ValidationFailed("name", "use at most 200 characters, without control characters")
+        raise ValidationFailed("name", _("use at most 200 characters, without control characters"))
     return cleaned
 
 
@@ -63,7 +65,7 @@ def check_global_role(role: str | None) -> GlobalRole | None:
     if role is None:
         return None
     if role not in GLOBAL_ROLES:
-        raise ValidationFailed("global_role", f"use one of {', '.join(GLOBAL_ROLES)}")
+        raise ValidationFailed("global_role", _("use one of %(choices)s") % {"choices": ", ".join(GLOBAL_ROLES)})
     return role
 
 

@@ -18,6 +18,7 @@ from app.domain.accounts.services._sessions import SessionService
 from app.domain.accounts.services._validation import MAX_PASSWORD, MIN_PASSWORD
 from app.lib import clock, crypto
 from app.lib.errors import PermissionDenied
+from app.lib.i18n import gettext as _
 
 __all__ = [
     "MAX_PASSWORD",
@@ -51,7 +52,8 @@ class VerifiedSessionService(SessionService):
         user = await super().authenticate(email, password)
         if user.verified_at is None:
             raise EmailNotVerified(
-                f"confirm your email address first: open the link we sent to {user.email}, or ask for a new one")
+                _("confirm your email address first: open the link we sent to %(email)s, or ask for a new one")
+                % {"email": user.email})
         return user
 
 
@@ -69,9 +71,10 @@ class VerificationService(AccountService):
             return
         token = await self._issue(user, "verify")
         await self.mail.send(
-            user.email, "Confirm your BuildRunner account",
-            f"Here is a new link to confirm your email address; open it within 3 days:\n"
-            f"{self.base_url}/verify?token={token}\n\nIf you did not ask for it, ignore this message.\n",
+            user.email, _("Confirm your BuildRunner account"),
+            _("Here is a new link to confirm your email address; open it within 3 days:\n"
+              "%(link)s\n\nIf you did not ask for it, ignore this message.\n")
+            % {"link": f"{self.base_url}/verify?token={token}"},
         )
         await self.db.commit()
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.accounts.schemas import Principal
 from app.domain.projects.services import MicrostepService, PlanService, ProjectService
 from app.lib.errors import PreconditionRequired
+from app.lib.i18n import gettext as _
 
 __all__ = [
     "ETAG_HEADER",
@@ -65,13 +66,14 @@ def parse_if_match(value: str | None) -> int | None:
         PreconditionRequired: when the header is missing or is not a revision ETag.
     """
     if value is None or not value.strip():
-        raise PreconditionRequired('send If-Match with the ETag of the plan you edited (e.g. If-Match: "3"; "0" '
-                                   "for the first upload)")
+        raise PreconditionRequired(_('send If-Match with the ETag of the plan you edited (e.g. If-Match: "3"; "0" '
+                                     "for the first upload)"))
     if value.strip() == "*":
         return None
     match = _ETAG.match(value.strip())
     if match is None:
-        raise PreconditionRequired(f"If-Match {value!r} is not a plan ETag; use the ETag from GET .../plan")
+        raise PreconditionRequired(_("If-Match %(value)s is not a plan ETag; use the ETag from GET .../plan")
+                                   % {"value": repr(value)})
     return int(match.group(1))
 
 
@@ -87,6 +89,7 @@ def parse_revision_number(value: str) -> int:
         ClientException: 400 unless it is a whole number from 1 to 999,999,999.
     """
     if not _NUMBER.match(value) or not 1 <= int(value) <= MAX_REVISION:
-        raise ClientException(status_code=400, detail=f"revision number: use a whole number from 1 to {MAX_REVISION:,}"
-                                                      f" (got {value[:40]!r})")
+        detail = _("revision number: use a whole number from 1 to %(max)s (got %(value)s)") % {
+            "max": f"{MAX_REVISION:,}", "value": repr(value[:40])}
+        raise ClientException(status_code=400, detail=detail)
     return int(value)

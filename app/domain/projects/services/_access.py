@@ -13,6 +13,7 @@ from app.domain.accounts.schemas import Principal
 from app.domain.projects.permissions import PROJECT_ROLES, Action, ProjectRole, allowed
 from app.domain.projects.schemas import ProjectAccess
 from app.lib.errors import NotFound, PermissionDenied, ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 __all__ = ["check_key", "check_project_role", "effective_role", "find_project"]
@@ -31,7 +32,7 @@ def check_key(key: str) -> str:
     reject_nul("key", key)
     cleaned = key.strip().upper()
     if not _KEY.match(cleaned):
-        raise ValidationFailed("key", "use 1–40 letters, digits, - or _, starting with a letter (e.g. WEB)")
+        raise ValidationFailed("key", _("use 1–40 letters, digits, - or _, starting with a letter (e.g. WEB)"))
     return cleaned
 
 
@@ -44,7 +45,7 @@ def check_project_role(role: str) -> ProjectRole:
     for known in PROJECT_ROLES:
         if role == known:
             return known
-    raise ValidationFailed("role", f"use one of {', '.join(PROJECT_ROLES)}")
+    raise ValidationFailed("role", _("use one of %(choices)s") % {"choices": ", ".join(PROJECT_ROLES)})
 
 
 def effective_role(org_role: str | None, project_role: str | None) -> ProjectRole | None:
@@ -85,13 +86,15 @@ async def find_project(
         if (actor_role := ("PM" if actor.is_system else effective_role(org_role, project_role))) is not None
     ]
     if not candidates:
-        raise NotFound(f"no project {normal!r} in your organizations")
+        raise NotFound(_("no project %(key)s in your organizations") % {"key": repr(normal)})
     if len(candidates) > 1:
         slugs = ", ".join(sorted(slug for _, slug, _ in candidates))
-        raise ValidationFailed("org", f"several of your organizations have a project {normal} ({slugs}); name one")
+        raise ValidationFailed("org", _("several of your organizations have a project %(key)s (%(orgs)s); name one")
+                               % {"key": normal, "orgs": slugs})
     project, slug, role = candidates[0]
     if not allowed(actor, role, action):
-        raise PermissionDenied(f"your role in {normal} ({role}) or your API key's scopes do not allow: {action.value}")
+        raise PermissionDenied(_("your role in %(key)s (%(role)s) or your API key's scopes do not allow: %(action)s")
+                               % {"key": normal, "role": role, "action": action.value})
     return ProjectAccess(
         id=project.id, organization_id=project.organization_id, organization_slug=slug, key=project.key,
         name=project.name, description=project.description, current_revision=project.current_revision, role=role,

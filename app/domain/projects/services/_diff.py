@@ -24,6 +24,7 @@ from app.domain.projects.services._access import find_project
 from app.domain.projects.services._plans import PlanService
 from app.domain.projects.services._views import ProjectView, project_view
 from app.lib.errors import NotFound
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 __all__ = [
@@ -207,7 +208,8 @@ class HistoryService:
         project = await find_project(self.db, actor, key, org=org)
         old_info, old_text = await self._revision(project, old)
         new_info, new_text = await self._revision(project, new)
-        change = diff_plans(old_text, new_text, old_name=f"revision {old}", new_name=f"revision {new}")
+        change = diff_plans(old_text, new_text, old_name=_("revision %(number)d") % {"number": old},
+                            new_name=_("revision %(number)d") % {"number": new})
         return RevisionDiff(view=project_view(actor, project), old=old_info, new=new_info, diff=change)
 
     async def _revision(self, project: ProjectAccess, number: int) -> tuple[RevisionInfo, bytes]:
@@ -216,9 +218,10 @@ class HistoryService:
             .where(PlanRevision.project_id == project.id, PlanRevision.number == number)
         )).first() if 0 < number <= project.current_revision else None
         if found is None:
-            raise NotFound(f"{project.key} has no revision {number}; its revisions are 1 to "
-                           f"{project.current_revision}" if project.current_revision else
-                           f"{project.key} has no revisions yet; upload a plan first")
+            raise NotFound(_("%(key)s has no revision %(number)d; its revisions are 1 to %(latest)d")
+                           % {"key": project.key, "number": number, "latest": project.current_revision}
+                           if project.current_revision else
+                           _("%(key)s has no revisions yet; upload a plan first") % {"key": project.key})
         row, author = found
         info = RevisionInfo(number=row.number, content_hash=row.content_hash, author=author, message=row.message,
                             created_at=row.created_at)

@@ -11,6 +11,7 @@ from app.domain.projects.services._access import find_project
 from app.domain.projects.services._projects import ProjectService
 from app.domain.projects.services._views import ProjectView, project_view
 from app.lib.errors import NotFound, ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 __all__ = ["Member", "MemberRoster", "MemberService"]
@@ -63,7 +64,7 @@ class MemberService:
         reject_nul("email", email)
         reject_nul("role", role)
         if not email.strip():
-            raise ValidationFailed("email", "enter the email address of a member of the organization")
+            raise ValidationFailed("email", _("enter the email address of a member of the organization"))
         try:
             await self.projects.set_member(actor, key, email, role, org=org)
         except NotFound as exc:

@@ -13,6 +13,7 @@ from app.domain.projects.services._plans import PlanService
 from app.domain.projects.services._snapshot import current_snapshot, decode_heads
 from app.domain.projects.services._views import ProjectView, project_view
 from app.lib.errors import NotFound
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 from buildrunner.spec.model import Microstep
 
@@ -58,7 +59,7 @@ class MicrostepViewService:
         project = await find_project(self.db, actor, key, org=org)
         snapshot = await current_snapshot(self.db, project)
         if snapshot is None:
-            raise NotFound(f"{project.key} has no plan yet; upload a plan.json first")
+            raise NotFound(_("%(key)s has no plan yet; upload a plan.json first") % {"key": project.key})
         return _detail(project_view(actor, project), project, snapshot, microstep_id)
 
     async def set_status(self, actor: Principal, key: str, microstep_id: str, status: str, *,
@@ -93,7 +94,8 @@ def _detail(view: ProjectView, project: ProjectAccess, snapshot: str, microstep_
         elif item_id == microstep_id and found is None and raw is not None:
             found = (parents[0], parents[1], raw)
     if found is None:
-        raise NotFound(f"the plan of {project.key} has no microstep {microstep_id!r}")
+        raise NotFound(_("the plan of %(key)s has no microstep %(id)s")
+                       % {"key": project.key, "id": repr(microstep_id)})
     milestone_ref, step_ref, raw = found
     micro = msgspec.json.decode(raw, type=Microstep)
     return MicrostepView(

@@ -21,6 +21,7 @@ from app.domain.projects.schemas import (
 from app.domain.projects.services._access import find_project
 from app.domain.projects.services._plans import PlanService
 from app.lib.errors import NotFound
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 from buildrunner.spec.document import decode_plan
 from buildrunner.spec.model import Plan
@@ -131,4 +132,4 @@ def _detail(plan: Plan, microstep_id: str, revision: int) -> MicrostepDetail:
                     depends_on=list(micro.depends_on), acceptance_criteria=criteria, milestone_id=milestone.id,
                     step_id=step.id, revision=revision,
                 )
-    raise NotFound(f"the plan has no microstep {microstep_id!r}")
+    raise NotFound(_("the plan has no microstep %(id)s") % {"id": repr(microstep_id)})

@@ -17,6 +17,8 @@ from app.domain.projects.schemas import PlanSnapshot, ProjectAccess, RevisionInf
 from app.domain.projects.services._access import find_project
 from app.domain.projects.services._materialize import materialize
 from app.lib.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.lib.i18n import gettext as _
+from app.lib.i18n import ngettext
 from buildrunner.errors import NotFoundError, SpecError
 from buildrunner.spec.document import PlanDocument, decode_plan
 from buildrunner.spec.lint import lint_bytes
@@ -53,13 +55,16 @@ class PlanService:
         findings = lint_bytes(data)
         if findings:
             raise ValidationFailed(
-                "plan", f"the plan has {len(findings)} problem(s); fix them and upload again",
+                "plan", ngettext("the plan has %(num)d problem; fix it and upload again",
+                                 "the plan has %(num)d problems; fix them and upload again", len(findings))
+                % {"num": len(findings)},
                 errors=[msgspec.to_builtins(finding) for finding in findings],
             )
         current = project.current_revision
         if expected is not None and expected != current:
             raise PreconditionFailed(
-                f"the plan changed: you edited revision {expected}, the current one is {current}; reload and retry",
+                _("the plan changed: you edited revision %(expected)d, the current one is %(current)d; "
+                  "reload and retry") % {"expected": expected, "current": current},
                 current=current,
             )
         content_hash = hashlib.sha256(data).hexdigest()
@@ -72,7 +77,7 @@ class PlanService:
         )
         if getattr(claimed, "rowcount", 1) != 1:
             await self.db.rollback()
-            raise PreconditionFailed("the plan changed while saving; reload and retry", current=None)
+            raise PreconditionFailed(_("the plan changed while saving; reload and retry"), current=None)
         revision = PlanRevision(
             project_id=project.id, number=current + 1, snapshot=data.decode("utf-8"), content_hash=content_hash,
             author_id=None if actor.is_system else actor.user_id, message=message.strip()[:500],
@@ -83,7 +88,7 @@ class PlanService:
             await self.db.commit()
         except IntegrityError:
             await self.db.rollback()
-            raise PreconditionFailed("the plan changed while saving; reload and retry") from None
+            raise PreconditionFailed(_("the plan changed while saving; reload and retry")) from None
         return await self._info(revision)
 
     async def get_plan(self, actor: Principal, key: str, *, org: str | None = None) -> PlanSnapshot:
@@ -122,7 +127,7 @@ class PlanService:
             PreconditionFailed: ``expected_revision`` is stale.
         """
         if status not in STATUSES:
-            raise ValidationFailed("status", f"use one of {', '.join(STATUSES)}")
+            raise ValidationFailed("status", _("use one of %(choices)s") % {"choices": ", ".join(STATUSES)})
         project = await find_project(self.db, actor, key, org=org, action=Action.CHANGE_STATUS)
         return await self._edit(actor, project, expected_revision, f"{microstep_id}: status → {status}",
                                 lambda doc: doc.set_status(_exact(doc, microstep_id), status), field="status")
@@ -145,7 +150,8 @@ class PlanService:
                     change: Any, *, field: str) -> RevisionInfo:
         if expected is not None and expected != project.current_revision:
             raise PreconditionFailed(
-                f"the plan changed: you saw revision {expected}, the current one is {project.current_revision}",
+                _("the plan changed: you saw revision %(expected)d, the current one is %(current)d")
+                % {"expected": expected, "current": project.current_revision},
                 current=project.current_revision,
             )
         snapshot = await self._snapshot(project, project.current_revision)
@@ -175,8 +181,9 @@ class PlanService:
         revision = await self._revision_row(project, number) if number > 0 else None
         if revision is None:
             if project.current_revision == 0:
-                raise NotFound(f"{project.key} has no plan yet; upload a plan.json first")
-            raise NotFound(f"{project.key} has no revision {number} (the latest is {project.current_revision})")
+                raise NotFound(_("%(key)s has no plan yet; upload a plan.json first") % {"key": project.key})
+            raise NotFound(_("%(key)s has no revision %(number)d (the latest is %(latest)d)")
+                           % {"key": project.key, "number": number, "latest": project.current_revision})
         return PlanSnapshot(info=await self._info(revision), content=revision.snapshot.encode("utf-8"))
 
     async def _info(self, revision: PlanRevision) -> RevisionInfo:
@@ -188,7 +195,7 @@ class PlanService:
 def _exact(document: PlanDocument, microstep_id: str) -> str:
     # PlanDocument.find accepts id prefixes (handy in a terminal); the server wants exact ids.
     if microstep_id not in document.index:
-        raise NotFound(f"the plan has no microstep {microstep_id!r}")
+        raise NotFound(_("the plan has no microstep %(id)s") % {"id": repr(microstep_id)})
     return microstep_id
 
 

@@ -14,6 +14,7 @@ from app.domain.projects.services._access import find_project
 from app.domain.projects.services._plans import PlanService
 from app.domain.projects.services._views import ProjectView, project_view
 from app.lib.errors import ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 __all__ = ["PlanTooLarge", "PlanUpload", "PlanUploadService", "Saved"]
@@ -55,21 +56,22 @@ def plan_bytes(upload: PlanUpload, max_bytes: int) -> bytes:
         PlanTooLarge: over ``max_bytes``.
     """
     if upload.file and upload.text.strip():
-        raise ValidationFailed("plan", "send either a file or pasted text, not both; clear one of them")
+        raise ValidationFailed("plan", _("send either a file or pasted text, not both; clear one of them"))
     field, data = ("file", upload.file) if upload.file else ("plan", upload.text.encode("utf-8"))
     if not data.strip():
-        raise ValidationFailed("plan", "choose a plan.json file or paste its content")
+        raise ValidationFailed("plan", _("choose a plan.json file or paste its content"))
     if len(data) > max_bytes:
-        raise PlanTooLarge(field, f"the plan is {_size(len(data))}; the limit is {_size(max_bytes)}. "
-                                  "Split it or ask your administrator to raise BR_MAX_BODY_BYTES")
+        raise PlanTooLarge(field, _("the plan is %(size)s; the limit is %(limit)s. "
+                                    "Split it or ask your administrator to raise BR_MAX_BODY_BYTES")
+                           % {"size": _size(len(data)), "limit": _size(max_bytes)})
     if b"\x00" in data:
-        raise ValidationFailed(field, "this looks like a binary file (it contains NUL bytes); "
-                                      "choose the plan.json text file")
+        raise ValidationFailed(field, _("this looks like a binary file (it contains NUL bytes); "
+                                        "choose the plan.json text file"))
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValidationFailed(field, f"the file is not UTF-8 text (byte {exc.start} is invalid); "
-                                      "save it as UTF-8 and upload it again") from None
+        raise ValidationFailed(field, _("the file is not UTF-8 text (byte %(position)d is invalid); "
+                                        "save it as UTF-8 and upload it again") % {"position": exc.start}) from None
     return data
 
 

@@ -110,7 +110,8 @@ def parse_number(field: str, value: str, *, low: int = 1) -> int:
     """
     cleaned = value.strip()
     if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > _MAX_DIGITS or int(cleaned) < low:
-        raise ValidationFailed(field, f"use a whole number from {low} to {10**_MAX_DIGITS - 1}")
+        raise ValidationFailed(field, _("use a whole number from %(low)d to %(high)d")
+                               % {"low": low, "high": 10**_MAX_DIGITS - 1})
     return int(cleaned)
 
 
