@@ -10,10 +10,10 @@ setup:  ## install uv if missing, then the project and its dev tools into .venv
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --all-extras --frozen
 
-system-deps:  ## Debian packages the browser tests need (chromium); skipped when present
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi; fi
+system-deps:  ## Debian packages: chromium (browser tests) and wrk (server benchmark); skipped when present
+	@if [ ! -x /usr/bin/chromium ] || ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk; \
+	  else echo "chromium or wrk is missing: run 'sudo apt-get install chromium wrk'"; exit 1; fi; fi
 
 run: setup  ## serve the app on http://127.0.0.1:8000 (embedded SQLite, demo data)
 	@if [ -f app/__main__.py ]; then $(UV) run br-server run --demo; \

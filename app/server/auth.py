@@ -58,8 +58,11 @@ class AuthMiddleware(ASGIMiddleware):
         principal: Principal | None = None
         token = bearer_token(scope)
         if token is not None:
-            db = self.db_config.provide_session(scope["litestar_app"].state, scope)
-            principal = await ApiKeyService(db).authenticate(token)
+            # A key verified moments ago needs no database session (see ApiKeyService.cached).
+            principal = ApiKeyService.cached(token)
+            if principal is None:
+                db = self.db_config.provide_session(scope["litestar_app"].state, scope)
+                principal = await ApiKeyService(db).authenticate(token)
         elif has_session_cookie(scope):
             cookie = _cookie_value(scope)
             if cookie:

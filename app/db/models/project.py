@@ -22,6 +22,13 @@ class Project(UUIDv7AuditBase):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     current_revision: Mapped[int] = mapped_column(default=0)
+    # Microsteps of the current revision by status, stored when a revision is saved (the project list reads them
+    # instead of counting plan_item rows on every request).
+    count_todo: Mapped[int] = mapped_column(default=0, server_default="0")
+    count_in_progress: Mapped[int] = mapped_column(default=0, server_default="0")
+    count_blocked: Mapped[int] = mapped_column(default=0, server_default="0")
+    count_review: Mapped[int] = mapped_column(default=0, server_default="0")
+    count_done: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ProjectMember(UUIDv7AuditBase):

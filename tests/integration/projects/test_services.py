@@ -170,3 +170,16 @@ async def test_same_key_in_two_orgs_needs_the_org_and_system_sees_all(db: AsyncS
     newcomer = await make_user(db, "zed@example.com")
     with pytest.raises(NotFound):
         await projects.get(newcomer, "WEB", org="acme")
+
+
+async def test_the_project_list_shows_this_instances_writes_at_once(db: AsyncSession, world: World) -> None:
+    projects, plans = ProjectService(db), PlanService(db)
+    assert [(p.key, p.progress.total) for p in await projects.list_visible(world.alice)] == [("WEB", 0)]
+    await plans.save(world.alice, "WEB", plan_bytes(), expected_revision=0)  # new counts: the cached list is dropped
+    assert [(p.key, p.progress.total) for p in await projects.list_visible(world.alice)] == [("WEB", 30)]
+    started = (await projects.list_visible(world.alice))[0].progress.in_progress
+    await plans.set_status(world.alice, "WEB", "ms-133", "in_progress")
+    assert (await projects.list_visible(world.alice))[0].progress.in_progress == started + 1
+    await projects.create(world.alice, "acme", "API", "Public API")
+    assert [(p.key, p.progress.in_progress) for p in await projects.list_visible(world.alice)] == [
+        ("API", 0), ("WEB", started + 1)]

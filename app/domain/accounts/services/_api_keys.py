@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from typing import Final, cast
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ApiKey, Membership, Organization, User
 from app.domain.accounts.schemas import SCOPES, ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, Principal, Scope
+from app.domain.accounts.services._key_cache import KEY_CACHE_TTL, VERIFIED_KEYS, VerifiedKey
 from app.domain.accounts.services._validation import check_name, principal_for
 from app.lib import clock, crypto
 from app.lib.errors import NotFound, Unauthorized, ValidationFailed
@@ -107,19 +108,44 @@ class ApiKeyService:
             if await self.db.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is None:
                 return prefix
 
+    @staticmethod
+    def cached(secret: str) -> Principal | None:
+        """The principal of a key verified moments ago, when nothing needs the database (else ``None``).
+
+        Lets a caller skip opening a session; ``None`` means: call :meth:`authenticate`.
+        """
+        now = clock.now()
+        verified = VERIFIED_KEYS.get(crypto.hash_token(secret), now)
+        if verified is None or verified.last_used_at is None or now - verified.last_used_at >= LAST_USED_PRECISION:
+            return None
+        return verified.principal
+
     async def authenticate(self, secret: str) -> Principal:
-        """The principal of a presented key, updating its last-used time.
+        """The principal of a presented key, updating its last-used time (at most once per minute per key).
+
+        A verified key is kept in a per-process cache for up to ``KEY_CACHE_TTL`` (see ``_key_cache``), so most
+        requests authenticate without reading the database.
 
         Raises:
             Unauthorized: when the key is unknown, revoked or expired.
         """
-        found = (
-            await self.db.execute(
-                select(ApiKey, User).join(User, User.id == ApiKey.user_id)
-                .where(ApiKey.key_hash == crypto.hash_token(secret))
-            )
-        ).first()
+        key_hash = crypto.hash_token(secret)
         now = clock.now()
+        verified = VERIFIED_KEYS.get(key_hash, now)
+        if verified is None:
+            verified = await self._verify(key_hash, now)
+            VERIFIED_KEYS.put(key_hash, verified)
+        if verified.last_used_at is None or now - verified.last_used_at >= LAST_USED_PRECISION:
+            verified.last_used_at = now
+            await self.db.execute(update(ApiKey).where(ApiKey.id == verified.key_id).values(last_used_at=now))
+            await self.db.commit()
+        return verified.principal
+
+    async def _verify(self, key_hash: str, now: datetime) -> VerifiedKey:
+        found = (
+            await self.db.execute(select(ApiKey, User).join(User, User.id == ApiKey.user_id)
+                                  .where(ApiKey.key_hash == key_hash))
+        ).first()
         if found is None:
             raise Unauthorized("the API key is not valid; create one under Settings → API keys")
         key, user = found
@@ -127,13 +153,14 @@ class ApiKeyService:
             raise Unauthorized(f"the API key {key.prefix} was revoked; create a new one")
         if key.expires_at is not None and key.expires_at <= now:
             raise Unauthorized(f"the API key {key.prefix} expired; create a new one")
-        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION:
-            key.last_used_at = now
-            await self.db.commit()
-        return principal_for(
+        principal = principal_for(
             user, via="api_key", credential_id=key.id, scopes=frozenset(cast(list[Scope], key.scopes)),
             organization_id=key.organization_id,
         )
+        valid_until = now + KEY_CACHE_TTL
+        if key.expires_at is not None:
+            valid_until = min(valid_until, key.expires_at)
+        return VerifiedKey(key_id=key.id, principal=principal, valid_until=valid_until, last_used_at=key.last_used_at)
 
     async def list_for_user(self, user_id: UUID) -> list[ApiKeyInfo]:
         """The user's keys, newest first, without secrets."""
@@ -154,4 +181,5 @@ class ApiKeyService:
         if key.revoked_at is None:
             key.revoked_at = clock.now()
             await self.db.commit()
+        VERIFIED_KEYS.invalidate(key.key_hash)  # refused at once here; other instances within KEY_CACHE_TTL
         return _info(key)

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import functools
+
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Organization, PlanItem, Project, ProjectMember, User
+from app.db.changes import generation
+from app.db.models import Membership, Organization, Project, ProjectMember, User
 from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services import normalize_email
 from app.domain.orgs.services import OrgService
 from app.domain.projects.permissions import Action, ProjectRole
 from app.domain.projects.schemas import MemberInfo, ProjectAccess, ProjectSummary
 from app.domain.projects.services._access import check_key, check_project_role, effective_role, find_project
+from app.domain.projects.services._list_cache import PROJECT_LISTS
 from app.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.lib.text import reject_nul
 from buildrunner.spec.model import STATUSES
 from buildrunner.spec.tree import Counts
 
-__all__ = ["ProjectService"]
+__all__ = ["ProjectService", "progress_of"]
+
+
+@functools.cache
+def _visible_projects(*, has_org: bool, key_bound: bool, system_wide: bool) -> Select[Project, str, str, str]:
+    # Built once per shape with bound parameters: composing the statement costs more than running it.
+    query = (
+        select(Project, Organization.slug, Membership.role, ProjectMember.role)
+        .join(Organization, Organization.id == Project.organization_id)
+        .join(Membership, (Membership.organization_id == Organization.id)
+              & (Membership.user_id == bindparam("user_id")), isouter=system_wide)
+        .outerjoin(ProjectMember, (ProjectMember.project_id == Project.id)
+                   & (ProjectMember.user_id == bindparam("user_id")))
+        .order_by(Organization.name, Organization.id, Project.key)
+    )
+    if has_org:
+        query = query.where(Organization.slug == bindparam("slug"))
+    if key_bound:
+        query = query.where(Organization.id == bindparam("org_id"))
+    return query
+
+
+def progress_of(project: Project) -> Counts:
+    """The microstep counts by status stored with the project's current revision."""
+    counts = Counts(todo=project.count_todo, in_progress=project.count_in_progress, blocked=project.count_blocked,
+                    review=project.count_review, done=project.count_done)
+    counts.total = sum(getattr(counts, status) for status in STATUSES)
+    return counts
 
 
 class ProjectService:
@@ -67,59 +98,48 @@ class ProjectService:
     async def summary(self, actor: Principal, key: str, *, org: str | None = None) -> ProjectSummary:
         """One project with its microstep counts by status (see ``find_project`` for the errors)."""
         project = await self.get(actor, key, org=org)
-        counts = await self._counts([project.id])
+        row = await self.db.get_one(Project, project.id)
         return ProjectSummary(
             key=project.key, name=project.name, description=project.description,
             organization=project.organization_slug, role=project.role, current_revision=project.current_revision,
-            progress=counts.get(project.id, Counts()),
+            progress=progress_of(row),
         )
 
     async def list_for_org(self, actor: Principal, org: str) -> list[ProjectSummary]:
         """The organization's projects the actor can see, by key, with microstep counts by status."""
-        organization = await self.orgs.get(actor, org)
-        org_role = "owner" if actor.is_system else await self.orgs.role_of(actor.user_id, organization.id)
-        rows = await self.db.execute(
-            select(Project, ProjectMember.role)
-            .outerjoin(ProjectMember, (ProjectMember.project_id == Project.id)
-                       & (ProjectMember.user_id == actor.user_id))
-            .where(Project.organization_id == organization.id)
-            .order_by(Project.key)
-        )
-        visible = [(project, role) for project, member_role in rows
-                   if (role := effective_role(org_role, member_role)) is not None]
-        counts = await self._counts([project.id for project, _ in visible])
-        return [
-            ProjectSummary(
-                key=project.key, name=project.name, description=project.description, organization=organization.slug,
-                role=role, current_revision=project.current_revision, progress=counts.get(project.id, Counts()),
-            )
-            for project, role in visible
-        ]
+        return await self.list_visible(actor, org)
 
     async def list_visible(self, actor: Principal, org: str | None = None) -> list[ProjectSummary]:
-        """Projects of one organization (``org``) or of all the actor's organizations, by organization and key."""
-        if org is not None:
-            return await self.list_for_org(actor, org)
-        summaries: list[ProjectSummary] = []
-        for organization, _ in await self.orgs.list_for(actor):
-            summaries.extend(await self.list_for_org(actor, organization.slug))
-        return summaries
+        """Projects of one organization (``org``) or of all the actor's organizations, by organization and key.
 
-    async def _counts(self, project_ids: list[object]) -> dict[object, Counts]:
-        if not project_ids:
-            return {}
-        rows = await self.db.execute(
-            select(PlanItem.project_id, PlanItem.status, func.count())
-            .where(PlanItem.project_id.in_(project_ids), PlanItem.kind == "microstep")
-            .group_by(PlanItem.project_id, PlanItem.status)
-        )
-        result: dict[object, Counts] = {}
-        for project_id, status, count in rows:
-            counts = result.setdefault(project_id, Counts())
-            if status in STATUSES:
-                setattr(counts, status, count)
-                counts.total += count
-        return result
+        One query: the projects with their stored counts, the actor's organization role and project role. The
+        answer is cached for a few seconds per caller (see ``_list_cache``).
+
+        Raises:
+            NotFound: ``org`` is not one of the actor's organizations.
+        """
+        reject_nul("org", org)
+        slug = None if org is None else org.strip().lower()
+        cache_key = (actor.user_id, actor.organization_id, actor.is_system, slug)
+        cached = PROJECT_LISTS.get(cache_key)
+        if cached is not None:
+            return cached
+        read_at = generation()
+        query = _visible_projects(has_org=org is not None, key_bound=actor.organization_id is not None,
+                                  system_wide=actor.is_system and org is not None)
+        params = {"user_id": actor.user_id, "slug": slug, "org_id": actor.organization_id}
+        summaries = [
+            ProjectSummary(
+                key=project.key, name=project.name, description=project.description, organization=org_slug,
+                role=role, current_revision=project.current_revision, progress=progress_of(project),
+            )
+            for project, org_slug, org_role, member_role in await self.db.execute(query, params)
+            if (role := effective_role("owner" if actor.is_system else org_role, member_role)) is not None
+        ]
+        if org is not None and not summaries:
+            await self.orgs.get(actor, org)  # an organization that is not the actor's answers 404, not []
+        PROJECT_LISTS.put(cache_key, read_at, summaries)
+        return summaries
 
     async def set_member(self, actor: Principal, key: str, email: str, role: str, *,
                          org: str | None = None) -> ProjectMember:
