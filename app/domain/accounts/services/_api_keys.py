@@ -16,6 +16,7 @@ from app.domain.accounts.services._key_cache import KEY_CACHE_TTL, VERIFIED_KEYS
 from app.domain.accounts.services._validation import check_name, principal_for
 from app.lib import clock, crypto
 from app.lib.errors import NotFound, Unauthorized, ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 
 __all__ = ["ApiKeyService"]
@@ -40,7 +41,8 @@ def check_scopes(scopes: list[str]) -> list[Scope]:
     """
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if unknown or not scopes:
-        raise ValidationFailed("scopes", f"use one or more of {', '.join(SCOPES)} (got {', '.join(scopes) or 'none'})")
+        raise ValidationFailed("scopes", _("use one or more of %(choices)s (got %(got)s)")
+                               % {"choices": ", ".join(SCOPES), "got": ", ".join(scopes) or "none"})
     return [cast(Scope, scope) for scope in dict.fromkeys(scopes)]
 
 
@@ -62,7 +64,8 @@ class ApiKeyService:
         """
         checked = check_scopes(scopes)
         if expires_at is not None and expires_at <= clock.now():
-            raise ValidationFailed("expires_at", "choose a time in the future, or none for a key that does not expire")
+            raise ValidationFailed("expires_at", _(
+                "choose a time in the future, or none for a key that does not expire"))
         prefix = await self._free_prefix()
         secret = f"{prefix}_{crypto.new_token(32)}"
         key = ApiKey(
@@ -99,7 +102,7 @@ class ApiKeyService:
             query = query.where(Organization.id == actor.organization_id)
         found = await self.db.scalar(query)
         if found is None:
-            raise NotFound(f"no organization {slug!r} among yours")
+            raise NotFound(_("no organization %(slug)s among yours") % {"slug": repr(slug)})
         return found
 
     async def _free_prefix(self) -> str:
@@ -147,12 +150,12 @@ class ApiKeyService:
                                   .where(ApiKey.key_hash == key_hash))
         ).first()
         if found is None:
-            raise Unauthorized("the API key is not valid; create one under Settings → API keys")
+            raise Unauthorized(_("the API key is not valid; create one under Settings → API keys"))
         key, user = found
         if key.revoked_at is not None:
-            raise Unauthorized(f"the API key {key.prefix} was revoked; create a new one")
+            raise Unauthorized(_("the API key %(prefix)s was revoked; create a new one") % {"prefix": key.prefix})
         if key.expires_at is not None and key.expires_at <= now:
-            raise Unauthorized(f"the API key {key.prefix} expired; create a new one")
+            raise Unauthorized(_("the API key %(prefix)s expired; create a new one") % {"prefix": key.prefix})
         principal = principal_for(
             user, via="api_key", credential_id=key.id, scopes=frozenset(cast(list[Scope], key.scopes)),
             organization_id=key.organization_id,
@@ -177,7 +180,7 @@ class ApiKeyService:
         """
         key = await self.db.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id))
         if key is None:
-            raise NotFound("no such API key")
+            raise NotFound(_("no such API key"))
         if key.revoked_at is None:
             key.revoked_at = clock.now()
             await self.db.commit()

@@ -17,6 +17,7 @@ from app.domain.projects.schemas import MemberInfo, ProjectAccess, ProjectSummar
 from app.domain.projects.services._access import check_key, check_project_role, effective_role, find_project
 from app.domain.projects.services._list_cache import PROJECT_LISTS
 from app.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 from buildrunner.spec.model import STATUSES
 from buildrunner.spec.tree import Counts
@@ -68,20 +69,21 @@ class ProjectService:
         """
         organization = await self.orgs.get(actor, org)
         if not actor.has_scope("admin"):
-            raise PermissionDenied("creating a project needs an API key with the admin scope")
+            raise PermissionDenied(_("creating a project needs an API key with the admin scope"))
         reject_nul("name", name)
         reject_nul("description", description)
         key = check_key(key)
         name, description = name.strip(), description.strip()
         if not name or len(name) > 200:
-            raise ValidationFailed("name", "give the project a name of 1 to 200 characters")
+            raise ValidationFailed("name", _("give the project a name of 1 to 200 characters"))
         if len(description) > 5000:
-            raise ValidationFailed("description", "keep the description under 5000 characters")
+            raise ValidationFailed("description", _("keep the description under 5000 characters"))
         taken = await self.db.scalar(
             select(Project.id).where(Project.organization_id == organization.id, Project.key == key)
         )
         if taken is not None:
-            raise Conflict(f"{organization.slug} already has a project {key}; choose another key")
+            raise Conflict(_("%(org)s already has a project %(key)s; choose another key")
+                           % {"org": organization.slug, "key": key})
         project = Project(organization_id=organization.id, key=key, name=name, description=description)
         self.db.add(project)
         await self.db.flush()
@@ -153,7 +155,8 @@ class ProjectService:
         checked: ProjectRole = check_project_role(role)
         user = await self.db.scalar(select(User).where(User.email == normalize_email(email)))
         if user is None or await self.orgs.role_of(user.id, project.organization_id) is None:
-            raise NotFound(f"{email} is not a member of {project.organization_slug}; add them to it first")
+            raise NotFound(_("%(email)s is not a member of %(org)s; add them to it first")
+                           % {"email": email, "org": project.organization_slug})
         member = await self.db.scalar(
             select(ProjectMember).where(ProjectMember.project_id == project.id, ProjectMember.user_id == user.id)
         )

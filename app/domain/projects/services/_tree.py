@@ -18,6 +18,7 @@ from app.domain.projects.services._access import find_project
 from app.domain.projects.services._snapshot import SlimMicrostep, SlimMilestone, current_slim
 from app.domain.projects.services._views import MicrostepRow, MilestoneNode, ProjectView, StepNode, project_view
 from app.lib.errors import ValidationFailed
+from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
 from buildrunner.spec.model import STATUSES
 from buildrunner.spec.tree import Counts
@@ -53,11 +54,12 @@ class TreeFilters(msgspec.Struct, frozen=True, kw_only=True):
         reject_nul("tag", self.tag)
         reject_nul("q", self.q)
         if self.status and self.status not in STATUSES:
-            raise ValidationFailed("status", f"filter by one of {', '.join(STATUSES)}, or leave it empty")
+            raise ValidationFailed("status", _("filter by one of %(choices)s, or leave it empty")
+                                   % {"choices": ", ".join(STATUSES)})
         if len(self.q) > MAX_QUERY:
-            raise ValidationFailed("q", f"keep the search under {MAX_QUERY} characters")
+            raise ValidationFailed("q", _("keep the search under %(count)s characters") % {"count": MAX_QUERY})
         if not 1 <= self.page <= MAX_PAGE:
-            raise ValidationFailed("page", f"use a page number from 1 to {MAX_PAGE}")
+            raise ValidationFailed("page", _("use a page number from 1 to %(count)s") % {"count": MAX_PAGE})
         return msgspec.structs.replace(self, owner=self.owner.strip(), tag=self.tag.strip(), q=self.q.strip())
 
 
