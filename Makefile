@@ -4,7 +4,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: setup system-deps run demo test check lint typecheck imports unit bench schema i18n clean
+.PHONY: setup system-deps run test check lint typecheck imports unit bench schema i18n clean
 
 setup:  ## install uv if missing, then the project and its dev tools into .venv
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -16,8 +16,7 @@ system-deps:  ## Debian packages: chromium (browser tests) and wrk (server bench
 	  else echo "chromium or wrk is missing: run 'sudo apt-get install chromium wrk'"; exit 1; fi; fi
 
 run: setup  ## serve the app on http://127.0.0.1:8000 (embedded SQLite, demo data)
-	@if [ -f app/__main__.py ]; then $(UV) run br-server run --demo; \
-	else mkdir -p demo && cd demo && $(UV) run br init --name Demo && $(UV) run br status; fi
+	$(UV) run br-server run --demo
 
 test: setup system-deps check unit  ## everything CI runs
 
@@ -37,6 +36,7 @@ unit:
 
 bench: setup  ## reproducible benchmarks against same-run baselines (see bench/README.md)
 	$(UV) run python bench/bench_cli.py
+	$(UV) run python bench/bench_server.py
 
 schema:  ## regenerate the shipped JSON Schema after a model change
 	$(UV) run python -m buildrunner.spec.schema
