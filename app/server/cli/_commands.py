@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import os
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -72,8 +73,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from app.server.app import create_app  # noqa: PLC0415
     from app.server.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo  # noqa: PLC0415
 
-    settings = _settings()
-    host, port = args.host or settings.host, args.port or settings.port
+    overrides = {"BR_HOST": args.host, "BR_PORT": str(args.port) if args.port else None}
+    # --host/--port mean the same as BR_HOST/BR_PORT, so links in emails name the address really served.
+    settings = Settings.from_env({**os.environ, **{k: v for k, v in overrides.items() if v}})
+    host, port = settings.host, settings.port
     migrate.upgrade(settings.database_url)
     if args.demo:
         created = _in_session(settings.database_url, lambda db: seed_demo(db, SYSTEM))
