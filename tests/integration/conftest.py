@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.config import create_engine
@@ -17,9 +19,12 @@ from app.domain.mail.services import MailService
 from app.domain.orgs.services import OrgService
 from app.domain.projects.services import ProjectService
 from app.lib import crypto
+from app.server.app import create_app
 from app.server.demo_plan import demo_plan
+from app.server.settings import Settings
 
 PASSWORD = "correct horse battery"
+Client = AsyncTestClient
 SYSTEM = Principal(user_id=UUID(int=0), email="operator@localhost", via="system")
 
 
@@ -79,3 +84,19 @@ def plan_bytes(**extra: object) -> bytes:
     raw = json.loads(demo_plan())
     raw.update(extra)
     return json.dumps(raw, indent=2).encode()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for a test app: a small body limit so that size checks are cheap to test."""
+    return Settings.from_env({
+        "BR_DATABASE_URL": database_url, "BR_DATA_DIR": str(tmp_path), "BR_SECRET_KEY": "test-secret-" + "x" * 32,
+        "BR_MAX_BODY_BYTES": "200000",
+    })
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    """A test client of a fresh app (pass ``follow_redirects=False`` to look at a 303 itself)."""
+    async with AsyncTestClient(app=create_app(settings)) as test_client:
+        yield test_client

@@ -19,10 +19,9 @@ from app.domain.projects.permissions import ProjectRole
 from app.domain.projects.services import PlanService, ProjectService
 from app.server.auth import SESSION_COOKIE
 from app.server.csrf import CSRF_COOKIE, CSRF_HEADER
-from tests.integration.conftest import PASSWORD, World, make_user, plan_bytes
-from tests.integration.server.conftest import Client, client, settings  # the fixtures, re-exported for this package
+from tests.integration.conftest import PASSWORD, Client, World, make_user, plan_bytes
 
-__all__ = ["JSON", "Caller", "Client", "Team", "client", "fingerprint", "revision_count", "settings"]
+__all__ = ["JSON", "Caller", "Client", "Team", "fingerprint", "revision_count"]
 
 JSON: Final = {"Content-Type": "application/json"}
 # Columns that reading or authenticating may touch; a refused request may move them and still have changed nothing.

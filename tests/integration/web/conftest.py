@@ -13,17 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.services import SessionService
-from app.server.app import create_app
 from app.server.auth import SESSION_COOKIE
 from app.server.csrf import CSRF_COOKIE
-from app.server.settings import Settings
-from tests.integration.conftest import PASSWORD, World
+from tests.integration.conftest import PASSWORD, Client, World
 
-Client = AsyncTestClient
 HX = {"HX-Request": "true"}
 
 __all__ = ["HX", "Client", "World", "csrf", "sign_in"]
@@ -37,20 +33,8 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{target}"
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings for a test app: a small body limit so that size checks are cheap to test."""
-    return Settings.from_env({
-        "BR_DATABASE_URL": database_url, "BR_DATA_DIR": str(tmp_path), "BR_SECRET_KEY": "test-secret-" + "x" * 32,
-        "BR_MAX_BODY_BYTES": "200000",
-    })
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Client]:
-    """A test client of a fresh app (pass ``follow_redirects=False`` to look at a 303 itself)."""
-    async with AsyncTestClient(app=create_app(settings)) as test_client:
-        yield test_client
 
 
 async def sign_in(client: Client, db: AsyncSession, email: str) -> str:
