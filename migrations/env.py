@@ -51,8 +51,12 @@ def _run_sync(connection: Connection) -> None:
 async def run_migrations_online() -> None:
     """Run the migrations on the engine advanced-alchemy handed over."""
     engine = cast("AsyncEngine", config.engine)
-    async with engine.connect() as connection:
-        await connection.run_sync(_run_sync)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run_sync)
+    finally:
+        # Close the driver's connections inside this event loop, not after asyncio.run() has closed it.
+        await engine.dispose()
 
 
 if context.is_offline_mode():
