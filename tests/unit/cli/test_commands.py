@@ -6,34 +6,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from buildrunner.cli import main
 from buildrunner.spec.schema import render, schema_bytes
-
-
-class Br:
-    """Runs `br` in-process against one workspace and captures its output."""
-
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root, self.capsys = root, capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main([*args, "--root", str(self.root)])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *args: str) -> Any:
-        code, out, err = self(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-    @property
-    def plan(self) -> dict[str, Any]:
-        return dict(json.loads((self.root / "buildrunner/specs/plan.json").read_text()))
+from tests.unit.support import Br
 
 
 @pytest.fixture

@@ -6,43 +6,11 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from buildrunner.cli import main
-
-
-class Br:
-    """Runs `br` in-process against one workspace and captures its output."""
-
-    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.root, self.capsys = root, capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main([*args, "--root", str(self.root)])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    @property
-    def plan_path(self) -> Path:
-        return self.root / "buildrunner" / "specs" / "plan.json"
-
-    @property
-    def plan(self) -> dict[str, Any]:
-        return dict(json.loads(self.plan_path.read_text()))
-
-    def items(self) -> dict[str, dict[str, Any]]:
-        """Every milestone, step and microstep of the plan by id."""
-        found: dict[str, dict[str, Any]] = {}
-        for milestone in self.plan["milestones"]:
-            found[milestone["id"]] = milestone
-            for step in milestone.get("steps", []):
-                found[step["id"]] = step
-                for micro in step.get("microsteps", []):
-                    found[micro["id"]] = micro
-        return found
+from tests.unit.support import Br
 
 
 @pytest.fixture

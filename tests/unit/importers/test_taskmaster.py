@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,17 @@ from hypothesis import strategies as st
 from buildrunner.errors import BrError, SpecError, WorkspaceError
 from buildrunner.importers import ImportResult
 from buildrunner.importers.taskmaster import convert_taskmaster, load_taskmaster
-from buildrunner.spec.lint import lint_bytes
+from tests.unit.support import items_by_id, lint_milestones
 
 NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 
 def nodes(result: ImportResult) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for milestone in result.milestones:
-        found[milestone["id"]] = milestone
-        for step in milestone.get("steps", []):
-            found[step["id"]] = step
-            for micro in step.get("microsteps", []):
-                found[micro["id"]] = micro
-    return found
+    return items_by_id(result.milestones)
 
 
 def lint(result: ImportResult) -> list[str]:
-    plan = {"version": 1, "project": {"name": "t"}, "milestones": result.milestones}
-    return [f"{f.code} {f.message}" for f in lint_bytes(json.dumps(plan).encode())]
+    return lint_milestones(result.milestones)
 
 
 def task(task_id: Any, title: str = "Task", **fields: Any) -> dict[str, Any]:
