@@ -61,7 +61,11 @@ def _index(plan: Node) -> _Side:
             if not isinstance(child, dict) or not isinstance(child.get("id"), str) or child["id"] in side.entries:
                 continue
             # The children list is rebuilt after the merge; a placeholder keeps its place among the keys.
-            fields = {k: (None if k == CHILDREN.get(kind) else v) for k, v in child.items()}
+            grandchildren = CHILDREN.get(kind)
+            fields = child
+            if grandchildren is not None and grandchildren in child:
+                fields = dict(child)
+                fields[grandchildren] = None
             side.entries[child["id"]] = _Entry(kind, parent_id, fields)
             order.append(child["id"])
             visit(child, child["id"], kind)
@@ -105,8 +109,7 @@ def _merge_entry(
                 conflicts.append(Conflict(path=f"{path}.parent", kind="move", id=item_id,
                                           base=base.parent if base else None, local=local.parent,
                                           remote=remote.parent))
-        fields = _merge_fields(path, base.fields if base else {}, local.fields, remote.fields, conflicts)
-        return _Entry(local.kind, parent, fields)
+        return _Entry(local.kind, parent, _merge_item_fields(path, base, local, remote, conflicts))
     present = local if local is not None else remote
     if present is None:
         return None  # deleted on both sides, or never here
@@ -119,6 +122,19 @@ def _merge_entry(
         local=present.fields if local is not None else None, remote=present.fields if remote is not None else None,
     ))
     return present
+
+
+def _merge_item_fields(path: str, base: _Entry | None, local: _Entry, remote: _Entry,
+                       conflicts: list[Conflict]) -> Node:
+    # Most items are untouched on at least one side: whole-dict comparisons (in C) settle them.
+    if local.fields == remote.fields:
+        return local.fields
+    if base is not None:
+        if local.fields == base.fields:
+            return remote.fields
+        if remote.fields == base.fields:
+            return local.fields
+    return _merge_fields(path, base.fields if base else {}, local.fields, remote.fields, conflicts)
 
 
 def _merge_fields(path: str, base: Node, local: Node, remote: Node, conflicts: list[Conflict]) -> Node:
@@ -198,19 +214,27 @@ def _keep_parents(merged: dict[str, _Entry], sides: tuple[_Side, _Side, _Side], 
 
 
 def _build(merged: dict[str, _Entry], parent_id: str, *sides: _Side) -> list[Node]:
+    by_parent: dict[str, list[str]] = {}
+    for item_id, entry in merged.items():
+        by_parent.setdefault(entry.parent, []).append(item_id)
+    return _build_children(merged, by_parent, parent_id, sides)
+
+
+def _build_children(merged: dict[str, _Entry], by_parent: dict[str, list[str]], parent_id: str,
+                    sides: tuple[_Side, ...]) -> list[Node]:
     base, local, remote = sides
     order = merge_order(base.orders.get(parent_id, []), local.orders.get(parent_id, []),
                         remote.orders.get(parent_id, []))
     children = [i for i in order if i in merged and merged[i].parent == parent_id]
     listed = set(children)
-    children += [i for i, e in merged.items() if e.parent == parent_id and i not in listed]  # moved in
+    children += [i for i in by_parent.get(parent_id, []) if i not in listed]  # moved in
     nodes = []
     for child_id in children:
         entry = merged[child_id]
         node = dict(entry.fields)
         child_key = CHILDREN.get(entry.kind)
         if child_key is not None:
-            built = _build(merged, child_id, base, local, remote)
+            built = _build_children(merged, by_parent, child_id, sides)
             if built or child_key in node:
                 node[child_key] = built
         nodes.append(node)
