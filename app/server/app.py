@@ -16,7 +16,7 @@ from litestar.template import TemplateConfig
 
 from app.server.auth import AuthMiddleware
 from app.server.csrf import BearerExemptCSRFMiddleware, csrf_config
-from app.server.database import build_database
+from app.server.database import DB_CONFIG_STATE_KEY, build_database
 from app.server.deps import dependencies
 from app.server.errors import exception_handlers
 from app.server.routes import route_handlers
@@ -57,5 +57,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.settings = settings
+    app.state[DB_CONFIG_STATE_KEY] = db_config
     logging.getLogger("buildrunner").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app

@@ -8,25 +8,20 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Router, delete, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, Principal
 from app.domain.accounts.services import ApiKeyService
 from app.lib.errors import NotFound
 from app.lib.i18n import gettext as _
+from app.server.deps import service
 from app.server.problems import problem_responses
 
 __all__ = ["router"]
 
 Caller = NamedDependency[Principal]
 Keys = NamedDependency[ApiKeyService]
-
-
-def provide_api_key_service(db_session: NamedDependency[AsyncSession]) -> ApiKeyService:
-    """API keys, on the request's session."""
-    return ApiKeyService(db_session)
 
 
 def key_id_of(value: str) -> UUID:
@@ -65,5 +60,5 @@ async def revoke_api_key(principal: Caller, api_keys: Keys, key_id: FromPath[str
 
 router = Router(
     path="/", route_handlers=[list_api_keys, create_api_key, revoke_api_key], tags=["api keys"],
-    dependencies={"api_keys": Provide(provide_api_key_service, sync_to_thread=False)},
+    dependencies={"api_keys": service(ApiKeyService)},
 )

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from litestar import Router, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import Principal
 from app.domain.orgs.schemas import OrgCreate, OrgInfo, OrgMember
 from app.domain.orgs.services import OrgService
+from app.server.deps import service
 from app.server.problems import problem_responses
 
 __all__ = ["router"]
 
 Caller = NamedDependency[Principal]
 Orgs = NamedDependency[OrgService]
-
-
-def provide_org_service(db_session: NamedDependency[AsyncSession]) -> OrgService:
-    """Organizations, on the request's session."""
-    return OrgService(db_session)
 
 
 @get("/orgs", operation_id="orgs.list", name="orgs.list", summary="List your organizations",
@@ -48,5 +43,5 @@ async def list_org_members(principal: Caller, orgs: Orgs, slug: FromPath[str]) -
 
 router = Router(
     path="/", route_handlers=[list_orgs, create_org, list_org_members], tags=["organizations"],
-    dependencies={"orgs": Provide(provide_org_service, sync_to_thread=False)},
+    dependencies={"orgs": service(OrgService)},
 )

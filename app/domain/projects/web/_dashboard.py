@@ -9,9 +9,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 
 from app.domain.accounts.schemas import Principal
+from app.domain.projects.services import ProjectService
 from app.domain.projects.web._common import URL_ENCODED, Caller, Projects, ProjectUrls, checked_form
 from app.lib.errors import Conflict, NotFound, ValidationFailed
 from app.lib.i18n import gettext as _
+from app.server.database import request_session
 from app.server.web import page, redirect
 
 __all__ = ["create_project", "dashboard", "new_project"]
@@ -32,10 +34,12 @@ ProjectBody = Annotated[ProjectForm, URL_ENCODED]
 
 
 @get("/", name="dashboard.show", include_in_schema=False)
-async def dashboard(request: Request[Any, Any, Any], *, projects: Projects) -> Response[Any]:
-    """Signed in: my projects with progress. Anonymous: a short landing page."""
+async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Signed in: my projects with progress. Anonymous: a short landing page (so no ``projects`` dependency,
+    which is for signed-in callers)."""
     principal = request.scope.get("user")
-    summaries = await projects.list_visible(principal) if isinstance(principal, Principal) else []
+    summaries = await ProjectService(request_session(request)).list_visible(principal) \
+        if isinstance(principal, Principal) else []
     keys = [summary.key for summary in summaries]
     links = {(s.organization, s.key): ProjectUrls(s.key, s.organization if keys.count(s.key) > 1 else None)()
              for s in summaries}
