@@ -7,6 +7,9 @@ from typing import Any, Final
 import msgspec
 
 MISSING: Final[Any] = object()  # a key absent on one side: distinct from null
+# Bookkeeping times that every edit bumps: two edits of different fields of one item would otherwise always
+# conflict on them. Both sides changed the item, so the later time is the truth (ISO 8601 UTC compares as text).
+LATEST_WINS: Final = frozenset({"updated_at"})
 
 
 class Conflict(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -49,8 +52,12 @@ def merge_object(
     for key in [*local, *(k for k in remote if k not in local)]:
         if key in skip:
             continue
-        value = merge_value(f"{path}.{key}", base.get(key, MISSING), local.get(key, MISSING),
-                            remote.get(key, MISSING), conflicts)
+        mine, theirs = local.get(key, MISSING), remote.get(key, MISSING)
+        if key in LATEST_WINS and isinstance(mine, str) and isinstance(theirs, str) \
+                and base.get(key, MISSING) not in (mine, theirs):
+            merged[key] = max(mine, theirs)  # both sides bumped it
+            continue
+        value = merge_value(f"{path}.{key}", base.get(key, MISSING), mine, theirs, conflicts)
         if value is not MISSING:
             merged[key] = value
     return merged

@@ -90,3 +90,18 @@ def test_move_on_one_side_and_edit_on_the_other_merge() -> None:
     assert result.plan["milestones"][0]["steps"][0]["microsteps"] == []
     moved_in = result.plan["milestones"][0]["steps"][1]["microsteps"]
     assert moved_in == [{"id": "ms", "title": "t", "status": "in_progress"}]
+
+
+def test_edits_of_different_fields_of_one_item_merge_and_keep_the_later_update_time() -> None:
+    base = {"version": 1, "project": {"name": "p"}, "milestones": [{"id": "m", "title": "m", "steps": [
+        {"id": "s", "title": "s", "microsteps": [
+            {"id": "ms", "title": "t", "status": "todo", "updated_at": "2026-11-01T10:00:00Z"}]}]}]}
+    local, remote = copy.deepcopy(base), copy.deepcopy(base)
+    mine = local["milestones"][0]["steps"][0]["microsteps"][0]
+    theirs = remote["milestones"][0]["steps"][0]["microsteps"][0]
+    mine.update(title="retitled", updated_at="2026-11-02T09:00:00Z")
+    theirs.update(status="in_progress", updated_at="2026-11-02T08:00:00Z")
+    result = merge_plans(base, local, remote)
+    assert result.clean
+    assert result.plan["milestones"][0]["steps"][0]["microsteps"][0] == {
+        "id": "ms", "title": "retitled", "status": "in_progress", "updated_at": "2026-11-02T09:00:00Z"}
