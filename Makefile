@@ -37,6 +37,7 @@ unit:
 bench: setup  ## reproducible benchmarks against same-run baselines (see bench/README.md)
 	$(UV) run python bench/bench_cli.py
 	$(UV) run python bench/bench_server.py
+	$(UV) run python bench/bench_audit.py
 	$(UV) run python bench/bench_merge.py
 
 schema:  ## regenerate the shipped JSON Schema after a model change

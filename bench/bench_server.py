@@ -58,8 +58,8 @@ def settings_env(data_dir: Path) -> dict[str, str]:
     return {"BR_DATA_DIR": str(data_dir), "BR_SECRET_KEY": secrets.token_hex(32), "BR_BASE_URL": "http://127.0.0.1"}
 
 
-async def seed(env: dict[str, str], plan_bytes: bytes) -> dict[str, Any]:
-    """Migrate, then create the organization, the project with the plan, a session and an API key.
+async def seed(env: dict[str, str], plan_bytes: bytes, scopes: tuple[str, ...] = ("plan:read",)) -> dict[str, Any]:
+    """Migrate, then create the organization, the project with the plan, a session and an API key with ``scopes``.
 
     Returns the credentials and how long storing the plan took (it is materialized for queries).
     """
@@ -92,7 +92,7 @@ async def seed(env: dict[str, str], plan_bytes: bytes) -> dict[str, Any]:
             revision = await PlanService(db).save(pm, KEY, plan_bytes, expected_revision=0, message="bench", org=ORG)
             store_s = time.perf_counter() - started
             _principal, session = await SessionService(db).login(EMAIL, PASSWORD, "bench")
-            key = await ApiKeyService(db).create(user.id, name="bench", scopes=["plan:read"],
+            key = await ApiKeyService(db).create(user.id, name="bench", scopes=list(scopes),
                                                  organization_id=org.id)
             await db.commit()
     finally:

@@ -7,7 +7,11 @@ a failure prints axe's report: rule id, impact, the elements and what to fix.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +20,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from e2e.support import DEMO_ORG, DEMO_PROJECT, ContextFactory
+from e2e.support import DEMO_ORG, DEMO_PASSWORD, DEMO_PROJECT, ROOT, ContextFactory, sign_in, storage_state
 
 AXE = Axe()
 
@@ -52,9 +56,15 @@ PAGES = (
     PageCase("revision diff", "/p/{key}/diff?from=1&to=2", signed_in=True),
     PageCase("members", "/p/{key}/members", signed_in=True),
     PageCase("upload", "/p/{key}/upload", signed_in=True),
+    PageCase("conflicts", "/p/{key}/conflicts", signed_in=True),
+    PageCase("policy", "/p/{key}/policy", signed_in=True),
+    PageCase("approvals", "/p/{key}/approvals?status=all", signed_in=True),
     PageCase("organizations", "/orgs", signed_in=True),
     PageCase("organization", "/orgs/{org}", signed_in=True),
     PageCase("API keys", "/settings/api-keys", signed_in=True),
+    PageCase("discussion of a microstep", "/p/{key}/comments/microstep/{microstep}", signed_in=True),
+    PageCase("mention suggestions", "/p/{key}/mentions?q=a", signed_in=True),
+    PageCase("teams", "/orgs/{org}/teams", signed_in=True),
     PageCase("error page (404), signed in", "/p/NOPE", signed_in=True, status=404),
     # Other locales (lang attributes, longer strings)
     PageCase("login in German", "/login?lang=de"),
@@ -132,6 +142,29 @@ def test_password_reset_pages_have_no_axe_violations(page: Page) -> None:
     audit(page)
 
 
+def test_approval_pages_have_no_axe_violations(alice_page: Page, alice_api: Any, demo: dict[str, str]) -> None:
+    """A request's page with its thread and forms, the form refused (an empty comment), the list with the request
+    in it, and the policy form showing the validator's findings."""
+    key = demo["key"]
+    asked = alice_api.post(f"/api/v1/projects/{key}/approvals",
+                           data={"transition": "milestone_completion", "target": "axe-check", "comment": "Ready"})
+    assert asked.status == 201, f"requesting an approval: {asked.status} {asked.text()[:500]}"
+    alice_page.goto(f"/p/{key}/approvals/{asked.json()['id']}")
+    expect(alice_page.get_by_role("heading", level=1)).to_contain_text("Approval request")
+    audit(alice_page)
+    alice_page.get_by_role("button", name="Add comment").click()
+    expect(alice_page.get_by_role("alert")).to_be_visible()
+    audit(alice_page)
+    alice_page.goto(f"/p/{key}/approvals")
+    expect(alice_page.get_by_role("link", name=re.compile(r"\d{4}-\d{2}-\d{2}")).first).to_be_visible()
+    audit(alice_page)
+    alice_page.goto(f"/p/{key}/policy")
+    alice_page.get_by_label("New policy (YAML)").fill("version: 1\nsync_backof: {}\n")
+    alice_page.get_by_role("button", name=re.compile("^Check and")).click()
+    expect(alice_page.get_by_role("alert")).to_contain_text("POL005")
+    audit(alice_page)
+
+
 def test_api_key_pages_have_no_axe_violations(alice_page: Page) -> None:
     """The page that shows a new key once, and the revoke confirmation."""
     alice_page.goto("/settings/api-keys")
@@ -147,6 +180,40 @@ def test_api_key_pages_have_no_axe_violations(alice_page: Page) -> None:
     audit(alice_page)
 
 
+def test_conflict_pages_have_no_axe_violations(alice_page: Page, conflict: str, demo: dict[str, str]) -> None:
+    """The conflict log with an open entry, the entry side by side with its form, the form refused, and the plan
+    page's note about waiting conflicts."""
+    alice_page.goto(f"/p/{demo['key']}")
+    expect(alice_page.get_by_role("link", name=re.compile("waiting for")).first).to_be_visible()
+    audit(alice_page)
+    alice_page.goto(f"/p/{demo['key']}/conflicts")
+    audit(alice_page)
+    alice_page.locator(f"a[href$='/conflicts/{conflict}']").click()
+    expect(alice_page.get_by_role("heading", level=1)).to_contain_text("Conflicting push")
+    audit(alice_page)
+    alice_page.get_by_role("button", name="Resolve and save").click()  # no choice made: each conflict says so
+    expect(alice_page.get_by_role("alert").first).to_be_visible()
+    audit(alice_page)
+
+
+@pytest.fixture(scope="session")
+def conflict(alice_api: Any) -> str:
+    """An open conflict-log entry of the demo project: two pushes from one revision retitle a microstep two ways."""
+    current = alice_api.get(f"/api/v1/projects/{DEMO_PROJECT}/plan")
+    assert current.ok, f"GET the demo plan: {current.status} {current.text()[:500]}"
+    base, plan = current.headers["etag"], current.json()
+
+    def push(title: str) -> Any:
+        plan["milestones"][0]["steps"][0]["microsteps"][0]["title"] = title
+        return alice_api.put(f"/api/v1/projects/{DEMO_PROJECT}/plan", data=json.dumps(plan),
+                             headers={"Content-Type": "application/json", "If-Match": base})
+
+    assert push("Retitled on one side").ok
+    refused = push("Retitled <on the other>")
+    assert refused.status == 409, f"the second push: {refused.status} {refused.text()[:500]}"
+    return str(refused.json()["conflict_id"])
+
+
 @pytest.fixture(scope="session")
 def demo(alice_api: Any) -> dict[str, str]:
     """Values for the URLs: the demo project, one of its microsteps, and a second revision to diff against."""
@@ -159,3 +226,95 @@ def demo(alice_api: Any) -> dict[str, str]:
                             data={"status": "in_progress"})
     assert changed.ok, f"changing a status for the diff: {changed.status} {changed.text()[:500]}"
     return {"key": DEMO_PROJECT, "org": DEMO_ORG, "microstep": micro[0]["id"]}
+
+
+def test_comment_form_has_no_axe_violations(alice_page: Page, demo: dict[str, str]) -> None:
+    """A discussion with the mention list open (and the keys that drive it), and the form refused."""
+    page = alice_page
+    page.goto(f"/p/{demo['key']}/comments/microstep/{demo['microstep']}")
+    box = page.get_by_label("Your comment")
+    box.press_sequentially("Thanks @b")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    audit(page)  # the suggestions open, one of them active
+    active = box.get_attribute("aria-activedescendant")
+    assert active and page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+    box.press("ArrowDown")
+    box.press("ArrowUp")
+    box.press("Enter")  # inserts the active suggestion, not a line break
+    expect(box).to_have_value(re.compile(r"^Thanks @\S+ $"))
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    box.press_sequentially("and @c")
+    expect(page.get_by_role("listbox")).to_be_visible()
+    box.press("Escape")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    assert box.get_attribute("aria-activedescendant") is None
+    box.fill(" ")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot be empty")
+    audit(page)
+
+
+def test_comment_pages_after_posting_have_no_axe_violations(alice_page: Page, demo: dict[str, str]) -> None:
+    """A posted comment, its edit, history and promote pages, the discussion loaded into the microstep page, a
+    milestone's discussion and the teams page with a team."""
+    page = alice_page
+    page.goto(f"/p/{demo['key']}/comments/microstep/{demo['microstep']}")
+    page.get_by_label("Your comment").fill("Checked by **axe**, see @bob")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#comments-status")).to_have_text("Your comment is posted.")
+    audit(page)
+    page.get_by_role("link", name=re.compile("^Edit")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit a comment")
+    audit(page)
+    page.get_by_label("Your comment").fill("Checked by **axe** twice")
+    page.get_by_role("button", name="Save the comment").click()
+    page.get_by_role("link", name=re.compile("^edited")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("History of a comment")
+    audit(page)
+    page.get_by_role("link", name="Back to the discussion").click()
+    page.get_by_role("link", name=re.compile("^Make it a microstep")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Make a comment a microstep")
+    audit(page)
+    page.goto(f"/p/{demo['key']}/m/{demo['microstep']}")
+    expect(page.locator("#discussion").get_by_text("Checked by")).to_be_visible()
+    audit(page)  # the discussion swapped into the microstep page
+    page.goto(f"/p/{demo['key']}")
+    page.get_by_role("link", name=re.compile("^Discussion")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Discussion of the milestone")
+    audit(page)
+    page.goto(f"/orgs/{demo['org']}/teams")
+    page.get_by_label("Slug").fill("axe-team")
+    page.get_by_label("Name", exact=True).fill("Axe team")
+    page.get_by_role("button", name="Create the team").click()
+    expect(page.get_by_role("heading", name=re.compile("Axe team"))).to_be_visible()
+    audit(page)
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser: Any, live_server: Any) -> dict[str, Any]:
+    """A GlobalAdmin made with ``br-server users create`` in the live server's data directory, signed in once."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("BR_")}
+    env["BR_DATA_DIR"] = str(live_server.data_dir)
+    subprocess.run([sys.executable, "-m", "app", "users", "create", "--email", "root@example.com", "--password",
+                    DEMO_PASSWORD, "--role", "GlobalAdmin"], env=env, cwd=ROOT, check=True, capture_output=True)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        sign_in(context.new_page(), "root@example.com")
+        return storage_state(context)
+    finally:
+        context.close()
+
+
+def test_audit_ledger_page_has_no_axe_violations(new_context: ContextFactory, admin_state: dict[str, Any]) -> None:
+    """The admin page with entries, after "Verify now" (the result swapped in), and with a refused filter."""
+    page = new_context(storage_state=admin_state).new_page()
+    response = page.goto("/admin/audit")
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit ledger")
+    audit(page)
+    page.get_by_role("button", name="Verify now").click()
+    expect(page.locator("#verify-result")).to_contain_text("The ledger verifies.")
+    audit(page)
+    refused = page.goto("/admin/audit?action=Not+an+action")
+    assert refused is not None and refused.status == 422
+    audit(page)

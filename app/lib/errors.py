@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 __all__ = [
+    "ApprovalRequired",
     "Conflict",
     "DomainError",
     "NotFound",
@@ -60,6 +61,27 @@ class PermissionDenied(DomainError):
     status = 403
     title = "Forbidden"
     type_slug = "forbidden"
+
+
+class ApprovalRequired(PermissionDenied):
+    """A governed transition (completing a milestone, changing the policy ...) needs an approval that is not given.
+
+    ``transition`` and ``target`` say which approval to request (``POST .../approvals``); ``approvers`` lists the
+    roles that may give it.
+    """
+
+    type_slug = "approval-required"
+
+    def __init__(self, message: str, *, transition: str, target: str, approvers: Sequence[str]) -> None:
+        """Create the error naming the approval that is missing."""
+        super().__init__(message)
+        self.transition = transition
+        self.target = target
+        self.approvers = list(approvers)
+
+    def extra(self) -> dict[str, Any]:
+        """Name the approval to request, and who may give it."""
+        return {"transition": self.transition, "target": self.target, "approvers": self.approvers}
 
 
 class Conflict(DomainError):

@@ -19,9 +19,13 @@ from litestar.handlers.base import BaseRouteHandler
 from app.domain.accounts import api as accounts_api
 from app.domain.accounts.guards import current_principal
 from app.domain.accounts.schemas import SCOPES, Scope
+from app.domain.audit import api as audit_api
+from app.domain.comments import api as comments_api
+from app.domain.governance import api as governance_api
 from app.domain.orgs import api as orgs_api
 from app.domain.projects import api as projects_api
 from app.domain.projects.permissions import ACTION_SCOPE, Action
+from app.domain.teams import api as teams_api
 from app.lib.errors import PermissionDenied, ValidationFailed
 from app.lib.i18n import gettext as _
 from app.lib.text import NUL_MESSAGE, find_nul, reject_nul
@@ -81,6 +85,12 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     if request.method not in _BODY_METHODS or not _has_body(request):
         return
     media_type = request.content_type[0].lower()
+    declared = request.route_handler.opt.get("media_types")
+    if declared:  # a route that reads a document of another kind (a policy's YAML) and checks it itself
+        if media_type not in declared:
+            raise ClientException(status_code=415, detail=_("send the body as %(types)s (got %(got)s)") % {
+                "types": " or ".join(declared), "got": media_type or _("no Content-Type")})
+        return
     if media_type != "application/json" and not media_type.endswith("+json"):
         got = media_type or _("no Content-Type")
         raise ClientException(status_code=415,
@@ -132,6 +142,8 @@ def _not_json(exc: msgspec.DecodeError) -> ClientException:
 def api_router() -> Router:
     """Every ``/api/v1`` route, guarded by :func:`authorize` and checked by :func:`check_request`."""
     return Router(
-        path=API_PREFIX, route_handlers=[projects_api.router, accounts_api.router, orgs_api.router],
+        path=API_PREFIX,
+        route_handlers=[projects_api.router, accounts_api.router, orgs_api.router, audit_api.router,
+                        comments_api.router, teams_api.router, governance_api.router],
         guards=[authorize], before_request=check_request,
     )

@@ -14,7 +14,9 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from app.domain.audit.services import configure as configure_ledger
 from app.server.auth import AuthMiddleware
+from app.server.compression import GzipRequestMiddleware
 from app.server.csrf import BearerExemptCSRFMiddleware, csrf_config
 from app.server.database import DB_CONFIG_STATE_KEY, build_database
 from app.server.deps import dependencies
@@ -36,12 +38,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     The database must already be migrated (`br-server run` does that before serving).
     """
     settings = settings or Settings.from_env()
+    configure_ledger(settings)  # the audit ledger's checkpoint key and interval, for record() anywhere
     db_config, db_plugin = build_database(settings)
     app = Litestar(
         route_handlers=[*route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         plugins=[db_plugin],
         middleware=[
             LocaleMiddleware(),
+            GzipRequestMiddleware(settings.max_body_bytes),
             AuthMiddleware(db_config),
             DefineMiddleware(BearerExemptCSRFMiddleware, config=csrf_config(settings)),
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 STATUS_CHOICES = ("todo", "in_progress", "blocked", "review", "done")
 
@@ -39,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("path", nargs="?", metavar="PATH", help="plan file (default: the workspace's plan.json)")
     cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
-    add("status", "status:run", "milestone and step progress, counts by status", [common])
+    cmd = add("status", "status:run", "milestone and step progress, counts by status; sync state when linked",
+              [common])
+    cmd.add_argument("--check-server", action="store_true", help="ask the server for its head revision (network)")
 
     cmd = add("next", "next:run", "actionable microsteps: dependencies done, not blocked", [common])
     cmd.add_argument("--limit", type=int, default=10, metavar="N", help="show at most N (0 = all; default 10)")
@@ -72,13 +75,50 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=("md", "json", "csv"), default="md", help="output format (default md)")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
+    _add_governance(sub, plain)
+
     add("schema", "schema:run", "print the Build Spec JSON Schema", [])
 
     cmd = add("completion", "completion:run", "print a shell completion script", [])
     cmd.add_argument("shell", choices=("bash", "zsh", "fish"))
 
     add("mcp", "mcp:run", "serve the workspace to coding agents over MCP (stdio)", [plain])
+    _add_sync(sub, add, common, plain)
     return parser
+
+
+def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Any,
+              common: argparse.ArgumentParser, plain: argparse.ArgumentParser) -> None:
+    cmd = add("login", "login:login", "check an API key against a server and store it (0600; never printed)", [plain])
+    cmd.add_argument("--server", required=True, metavar="URL", help="the server, e.g. https://br.example.org")
+    cmd.add_argument("--api-key", metavar="KEY", help="the key (default: standard input when piped, else a prompt)")
+    cmd = add("logout", "login:logout", "forget the API key stored for a server", [plain])
+    cmd.add_argument("--server", required=True, metavar="URL")
+    cmd = add("link", "login:link", "link this workspace to a server project (checked on the server)", [common])
+    cmd.add_argument("project", metavar="PROJECT_KEY")
+    cmd.add_argument("--server", metavar="URL", help="default: the current link, or the only server logged in to")
+    cmd.add_argument("--org", metavar="SLUG", help="the organization, when the key is ambiguous")
+    cmd.add_argument("--force", action="store_true", help="relink: drops queued changes and pending conflicts")
+    cmd = add("sync", "sync:run", "pull, merge and push the plan; exit 3 queued (offline), 4 conflicts", [common])
+    halves = cmd.add_mutually_exclusive_group()
+    halves.add_argument("--pull", action="store_true", help="only pull and merge into plan.json")
+    halves.add_argument("--push", action="store_true", help="only send local changes (the server merges)")
+    cmd.add_argument("--dry-run", action="store_true", help="show what would change locally and remotely")
+    cmd.add_argument("--retry-failed", action="store_true", help="send again a change the server refused")
+    cmd.add_argument("--message", "-m", default="br sync", help="a note kept with the server revision")
+    queue = sub.add_parser("queue", help="the sync outbox", description="The sync outbox.")
+    actions = queue.add_subparsers(dest="action", metavar="ACTION", required=True)
+    status = actions.add_parser("status", help="pending and refused pushes, attempts, errors, circuit breaker",
+                                description="Pending and refused pushes, attempts, errors, circuit breaker.",
+                                parents=[common])
+    status.set_defaults(handler="sync:queue_status")
+    add("conflicts", "conflicts:list_conflicts", "list the conflicts the last sync found", [common])
+    cmd = add("resolve", "conflicts:resolve", "settle a conflict; without ID, each in turn interactively", [common])
+    cmd.add_argument("id", nargs="?", metavar="ID", help="a conflict id from `br conflicts` (or a unique prefix)")
+    how = cmd.add_mutually_exclusive_group()
+    how.add_argument("--ours", action="store_true", help="keep the local value")
+    how.add_argument("--theirs", action="store_true", help="take the server's value")
+    how.add_argument("--value", metavar="JSON", help="put this JSON value instead")
 
 
 def _add_add(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
@@ -106,6 +146,17 @@ def _add_add(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
                      help="acceptance criterion (repeatable)")
     cmd.add_argument("--depends-on", action="append", default=[], metavar="ID", help="repeatable")
     cmd.add_argument("--link", action="append", default=[], metavar="URL", help="repeatable")
+
+
+def _add_governance(sub: argparse._SubParsersAction[argparse.ArgumentParser], plain: argparse.ArgumentParser) -> None:
+    cmd = sub.add_parser("governance", help="check the governance policy (policy.yml)",
+                         description="Check the governance policy. Reference: docs/policy.md")
+    actions = cmd.add_subparsers(dest="action", metavar="ACTION", required=True)
+    help_text = "validate a policy; exit 0 valid, 1 findings, 2 usage or I/O error"
+    cmd = actions.add_parser("validate", help=help_text, description=help_text, parents=[plain])
+    cmd.set_defaults(handler="governance:validate")
+    cmd.add_argument("path", nargs="?", metavar="PATH", help="policy file (default: the workspace's policy.yml)")
+    cmd.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
 def _version() -> str:

@@ -43,6 +43,14 @@ def _finding(code: str, path: str, message: str) -> Finding:
 
 def lint_bytes(data: bytes) -> list[Finding]:
     """Lint ``plan.json`` bytes; return the findings sorted by position (empty when the plan is valid)."""
+    return lint_and_load(data)[0]
+
+
+def lint_and_load(data: bytes, raw: Any = None) -> tuple[list[Finding], Plan | None]:
+    """Lint ``plan.json`` bytes like :func:`lint_bytes`; a valid plan also comes back typed, decoded once.
+
+    ``raw``, when the caller already holds the decoded JSON of ``data``, saves decoding it again.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -52,19 +60,21 @@ def lint_bytes(data: bytes) -> list[Finding]:
                 code="BR001", name=CODES["BR001"], path="$", line=line, column=column,
                 message=f"the file is not UTF-8 (byte {exc.start}); save it as UTF-8",
             )
-        ]
-    try:
-        raw = msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        return [_json_syntax_finding(text)]
-    findings = list(check_structure(raw))
-    findings.extend(check_semantics(raw))
+        ], None
+    if raw is None:
+        try:
+            raw = msgspec.json.decode(data)
+        except msgspec.DecodeError:
+            return [_json_syntax_finding(text)], None
+    plan, structural = _structure(raw)
+    findings = [*structural, *check_semantics(raw)]
     if findings:
         positions = locate(text, (f.path for f in findings))
         for finding in findings:
             finding.line, finding.column = positions[finding.path]
         findings.sort(key=lambda f: (f.line, f.column, f.code))
-    return findings
+        return findings, None
+    return findings, plan
 
 
 def _json_syntax_finding(text: str) -> Finding:
@@ -118,14 +128,18 @@ def _valid(node: Any, type_name: str) -> bool:
 
 def check_structure(raw: Any) -> Iterator[Finding]:
     """Yield a finding for every wrong type, missing field and invalid value, not just the first."""
+    yield from _structure(raw)[1]
+
+
+def _structure(raw: Any) -> tuple[Plan | None, list[Finding]]:
     try:
-        msgspec.convert(raw, Plan)
+        plan = msgspec.convert(raw, Plan)
     except msgspec.ValidationError:
-        yield from _check_node(raw, "Plan", "$")
-        return
+        return None, list(_check_node(raw, "Plan", "$"))
     if raw["version"] > SPEC_VERSION:
-        yield _finding("BR010", "$.version",
-                       f"version {raw['version']} is newer than this br understands ({SPEC_VERSION}); upgrade br")
+        return None, [_finding("BR010", "$.version", f"version {raw['version']} is newer than this br understands "
+                                                     f"({SPEC_VERSION}); upgrade br")]
+    return plan, []
 
 
 def _check_node(node: Any, type_name: str, path: str) -> Iterator[Finding]:

@@ -25,13 +25,18 @@ LOCK_PATH = Path("state/.lock")
 
 DEFAULT_POLICY = """\
 # BuildRunner governance policy. Reference: docs/policy.md
+# Check it with `br governance validate`. Every section is optional; a missing one takes its defaults.
+# More sections: rate_limits, previews, integrations, i18n, accessibility, evals, optimization,
+# design_system, public_launch.
 version: 1
 
+# Who may move a microstep to a status, and whether every acceptance criterion must be met first.
 status_gates:
   done:
     roles: [QA, TechLead]
     require_all_criteria_met: true
 
+# Transitions that need an approval, and the roles that may give it.
 approvals:
   milestone_completion: [TechLead]
   policy_change: [TechLead]

@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 from app.db.models.api_key import ApiKey
+from app.db.models.audit import AuditCheckpoint, AuditEntry, AuditNode, AuditPrune
 from app.db.models.auth import EmailToken, UserSession
+from app.db.models.comment import Comment, CommentAttachment, CommentMention, CommentVersion, Watch
+from app.db.models.governance import Approval, ApprovalComment, ProjectPolicy
 from app.db.models.mail import OutboxMail
 from app.db.models.org import Membership, Organization
 from app.db.models.plan import PlanItem, PlanRevision
 from app.db.models.project import Project, ProjectMember
+from app.db.models.sync import IdempotencyRecord, PlanConflict
+from app.db.models.team import Team, TeamMember
 from app.db.models.user import User
 
 __all__ = [
     "ApiKey",
+    "Approval",
+    "ApprovalComment",
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditNode",
+    "AuditPrune",
+    "Comment",
+    "CommentAttachment",
+    "CommentMention",
+    "CommentVersion",
     "EmailToken",
+    "IdempotencyRecord",
     "Membership",
     "Organization",
     "OutboxMail",
+    "PlanConflict",
     "PlanItem",
     "PlanRevision",
     "Project",
     "ProjectMember",
+    "ProjectPolicy",
+    "Team",
+    "TeamMember",
     "User",
     "UserSession",
+    "Watch",
 ]

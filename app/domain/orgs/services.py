@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Membership, Organization, User
 from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services import normalize_email
+from app.domain.audit.services import record
 from app.lib.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
@@ -127,6 +128,7 @@ class OrgService:
             self.db.add(membership)
         else:
             membership.role = checked
+        await record(self.db, actor, "member.role_change", target=user.email, payload={"role": checked}, org_id=org.id)
         await self.db.commit()
         return membership
 

@@ -35,14 +35,23 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage members"
     MANAGE_PROJECT = "manage project"
     MANAGE_API_KEYS = "manage api keys"
+    CHANGE_POLICY = "change policy"
+    REQUEST_APPROVAL = "request approval"
+    DECIDE_APPROVAL = "decide approval"
+    COMMENT = "comment"
+    MODERATE_COMMENTS = "moderate comments"
 
 
-_WORK: Final = frozenset({Action.VIEW_PLAN, Action.CHANGE_STATUS, Action.CHECK_CRITERIA})
+# Requesting and deciding approvals is work too; who may decide a given request is the project policy's call
+# (``approvals.<transition>``), checked by the governance services on top of this matrix.
+_WORK: Final = frozenset({Action.VIEW_PLAN, Action.CHANGE_STATUS, Action.CHECK_CRITERIA, Action.REQUEST_APPROVAL,
+                          Action.DECIDE_APPROVAL, Action.COMMENT})
 
 MATRIX: Final[dict[ProjectRole, frozenset[Action]]] = {
     "PM": frozenset(Action),
-    "TechLead": _WORK | {Action.EDIT_PLAN, Action.MANAGE_API_KEYS},
-    # QA and Contributor have the same rights for now; the policies issue makes QA the approver of done.
+    "TechLead": _WORK | {Action.EDIT_PLAN, Action.MANAGE_API_KEYS, Action.CHANGE_POLICY,
+                       Action.MODERATE_COMMENTS},
+    # QA and Contributor have the same rights here; the project policy tells them apart (status gates, approvers).
     "QA": _WORK,
     "Contributor": _WORK,
     "Viewer": frozenset({Action.VIEW_PLAN}),
@@ -56,6 +65,11 @@ ACTION_SCOPE: Final[dict[Action, Scope]] = {
     Action.MANAGE_MEMBERS: "admin",
     Action.MANAGE_PROJECT: "admin",
     Action.MANAGE_API_KEYS: "admin",
+    Action.CHANGE_POLICY: "admin",
+    Action.REQUEST_APPROVAL: "plan:write",
+    Action.DECIDE_APPROVAL: "plan:write",
+    Action.COMMENT: "comments:write",
+    Action.MODERATE_COMMENTS: "comments:write",
 }
 
 

@@ -51,6 +51,7 @@ ROUTES_NOTE = """
 - `POST /api/v1/projects` works in any organization the caller belongs to; the creator becomes PM.
 - `GET /api/v1/orgs/{slug}/members` needs membership of that organization.
 - The `/api/v1/api-keys` routes manage the caller's own keys; a browser session may always do so.
+- The `/api/v1/audit` routes need the global role GlobalAdmin (every entry) or TenantAdmin (its organizations' entries).
 """
 
 

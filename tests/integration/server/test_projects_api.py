@@ -40,11 +40,16 @@ async def test_plan_round_trip_with_etag_and_if_match(client: Client, db: AsyncS
     second = await client.put("/api/v1/projects/WEB/plan", content=plan_bytes(x=1),
                               headers={**headers, **JSON, "If-Match": got.headers["etag"]})
     assert second.status_code == 200 and second.json()["number"] == 2
+    # A push from an older revision is merged; the same field changed two ways is a conflict (see
+    # tests/integration/projects/test_sync_api.py), and If-Match of a revision that does not exist is still 412.
     stale = await client.put("/api/v1/projects/WEB/plan", content=plan_bytes(x=2),
                              headers={**headers, **JSON, "If-Match": '"1"'})
-    assert stale.status_code == 412
+    assert stale.status_code == 409
     assert stale.headers["content-type"].startswith("application/problem+json")
-    assert stale.json()["current_revision"] == 2
+    assert stale.json()["current"] == 2 and stale.json()["conflicts"][0]["path"] == "$.x"
+    future = await client.put("/api/v1/projects/WEB/plan", content=plan_bytes(x=2),
+                              headers={**headers, **JSON, "If-Match": '"3"'})
+    assert future.status_code == 412 and future.json()["current_revision"] == 2
 
 
 async def test_invalid_plan_gets_422_with_findings(client: Client, db: AsyncSession, world: World) -> None:

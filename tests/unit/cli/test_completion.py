@@ -67,7 +67,7 @@ def test_bash_script_is_valid_syntax(bash_script: Path) -> None:
 
 def test_bash_completes_command_prefixes(bash_script: Path) -> None:
     assert complete(bash_script, "br", "se") == ["set-status"]
-    assert complete(bash_script, "br", "s") == ["schema", "set-status", "show", "status"]
+    assert complete(bash_script, "br", "s") == ["schema", "set-status", "show", "status", "sync"]
 
 
 def test_bash_completes_every_command(bash_script: Path) -> None:

@@ -14,6 +14,7 @@ from app.db.models import ApiKey, Membership, Organization, User
 from app.domain.accounts.schemas import SCOPES, ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, Principal, Scope
 from app.domain.accounts.services._key_cache import KEY_CACHE_TTL, VERIFIED_KEYS, VerifiedKey
 from app.domain.accounts.services._validation import check_name, principal_for
+from app.domain.audit.services import record
 from app.lib import clock, crypto
 from app.lib.errors import NotFound, Unauthorized, ValidationFailed
 from app.lib.i18n import gettext as _
@@ -73,6 +74,8 @@ class ApiKeyService:
             key_hash=crypto.hash_token(secret), scopes=list(checked), expires_at=expires_at,
         )
         self.db.add(key)
+        await record(self.db, f"user {user_id}", "apikey.create", target=prefix, payload={"scopes": list(checked)},
+                     org_id=organization_id)
         await self.db.commit()
         return ApiKeyCreated(info=_info(key), secret=secret)
 
@@ -183,6 +186,7 @@ class ApiKeyService:
             raise NotFound(_("no such API key"))
         if key.revoked_at is None:
             key.revoked_at = clock.now()
+            await record(self.db, f"user {user_id}", "apikey.revoke", target=key.prefix, org_id=key.organization_id)
             await self.db.commit()
         VERIFIED_KEYS.invalidate(key.key_hash)  # refused at once here; other instances within KEY_CACHE_TTL
         return _info(key)

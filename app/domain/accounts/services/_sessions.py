@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import User, UserSession
 from app.domain.accounts.schemas import Principal
 from app.domain.accounts.services._validation import normalize_email, principal_for
+from app.domain.audit.services import record as audit_record
 from app.lib import clock, crypto
 from app.lib.errors import RateLimited, Unauthorized, ValidationFailed
 from app.lib.i18n import N_
@@ -45,6 +46,8 @@ class SessionService:
         user = await self.db.scalar(select(User).where(User.email == address)) if address else None
         if user is None:
             crypto.dummy_password_check(password)  # same work as a real check: unknown emails take as long
+            await audit_record(self.db, address or email, "auth.login_failed", payload={"reason": "unknown"},
+                               commit=True)
             raise Unauthorized(_(_WRONG))
         now = clock.now()
         start = user.failed_login_window_start
@@ -52,6 +55,8 @@ class SessionService:
             user.failed_login_count, user.failed_login_window_start = 0, None
         if user.failed_login_count >= LOGIN_LIMIT and user.failed_login_window_start is not None:
             wait = user.failed_login_window_start + LOGIN_WINDOW - now
+            await audit_record(self.db, user.email, "auth.login_failed", payload={"reason": "rate_limited"},
+                               commit=True)
             raise RateLimited(
                 _("too many failed logins for this account; try again later or reset the password"),
                 retry_after=max(1, int(wait.total_seconds())),
@@ -59,6 +64,7 @@ class SessionService:
         if not crypto.check_password(user.password_hash, password):
             user.failed_login_count += 1
             user.failed_login_window_start = user.failed_login_window_start or now
+            await audit_record(self.db, user.email, "auth.login_failed", payload={"reason": "wrong_password"})
             await self.db.commit()  # the failure must count even though the request fails
             raise Unauthorized(_(_WRONG))
         user.failed_login_count, user.failed_login_window_start = 0, None
@@ -79,6 +85,7 @@ class SessionService:
             user_agent=user_agent[:400],
         )
         self.db.add(record)
+        await audit_record(self.db, user.email, "auth.login", payload={"user_agent": user_agent[:200]})
         await self.db.commit()
         return principal_for(user, via="session", credential_id=record.id), token
 

@@ -6,15 +6,15 @@ import re
 from typing import Annotated, Final
 
 from litestar.datastructures import ResponseHeader
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.params import HeaderParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import Principal
 from app.domain.projects.services import MicrostepService, PlanService, ProjectService
 from app.lib.errors import PreconditionRequired
 from app.lib.i18n import gettext as _
+from app.server.deps import service
 
 __all__ = [
     "ETAG_HEADER",
@@ -46,12 +46,7 @@ Plans = NamedDependency[PlanService]
 Microsteps = NamedDependency[MicrostepService]
 
 
-def provide_microstep_service(db_session: NamedDependency[AsyncSession]) -> MicrostepService:
-    """Microsteps, on the request's session."""
-    return MicrostepService(db_session)
-
-
-project_dependencies: Final = {"microsteps": Provide(provide_microstep_service, sync_to_thread=False)}
+project_dependencies: Final = {"microsteps": service(MicrostepService)}
 
 
 def etag(number: int) -> str:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from threading import Lock
+from typing import Any, Final
+from uuid import UUID
 
 import msgspec
 from sqlalchemy import select, update
@@ -12,19 +16,66 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import PlanRevision, Project, User
 from app.domain.accounts.schemas import Principal
+from app.domain.governance.services import enforce_plan_revision
 from app.domain.projects.permissions import Action
 from app.domain.projects.schemas import PlanSnapshot, ProjectAccess, RevisionInfo
 from app.domain.projects.services._access import find_project
 from app.domain.projects.services._materialize import materialize
+from app.domain.projects.services._revision_events import record_revision
 from app.lib.errors import NotFound, PreconditionFailed, ValidationFailed
 from app.lib.i18n import gettext as _
 from app.lib.i18n import ngettext
 from buildrunner.errors import NotFoundError, SpecError
-from buildrunner.spec.document import PlanDocument, decode_plan
-from buildrunner.spec.lint import lint_bytes
-from buildrunner.spec.model import STATUSES
+from buildrunner.spec.document import PlanDocument
+from buildrunner.spec.lint import lint_and_load
+from buildrunner.spec.model import STATUSES, Plan
 
-__all__ = ["PlanService"]
+__all__ = ["BeforeCommit", "PlanService", "check_plan"]
+
+class _TreeCache:
+    """The last few revisions' decoded trees, by (project id, revision number); bounded, oldest out first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[UUID, int], Any] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple[UUID, int]) -> Any:
+        with self._lock:
+            tree = self._items.get(key)
+            if tree is not None:
+                self._items.move_to_end(key)
+            return tree
+
+    def put(self, key: tuple[UUID, int], tree: Any) -> None:
+        with self._lock:
+            self._items[key] = tree
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_TREES: Final = _TreeCache(size=8)
+
+#: Awaited with the revision number just before a save commits (see :meth:`PlanService.store`).
+BeforeCommit = Callable[[int], Awaitable[None]]
+
+
+def check_plan(data: bytes, raw: Any = None) -> Plan:
+    """Lint ``plan.json`` bytes (``raw``: their decoded JSON, when the caller has it); return the plan, typed.
+
+    Raises:
+        ValidationFailed: listing every finding in ``errors`` (unparseable JSON included).
+    """
+    findings, plan = lint_and_load(data, raw)
+    if findings or plan is None:
+        raise ValidationFailed(
+            "plan", ngettext("the plan has %(num)d problem; fix it and upload again",
+                             "the plan has %(num)d problems; fix them and upload again", len(findings))
+            % {"num": len(findings)},
+            errors=[msgspec.to_builtins(finding) for finding in findings],
+        )
+    return plan
 
 
 class PlanService:
@@ -48,18 +99,23 @@ class PlanService:
             PreconditionFailed: ``expected_revision`` is not the current revision.
         """
         project = await find_project(self.db, actor, key, org=org, action=Action.EDIT_PLAN)
-        return await self._store(actor, project, data, expected_revision, message)
+        return await self.store(actor, project, data, expected_revision, message)
 
-    async def _store(self, actor: Principal, project: ProjectAccess, data: bytes, expected: int | None,
-                     message: str) -> RevisionInfo:
-        findings = lint_bytes(data)
-        if findings:
-            raise ValidationFailed(
-                "plan", ngettext("the plan has %(num)d problem; fix it and upload again",
-                                 "the plan has %(num)d problems; fix them and upload again", len(findings))
-                % {"num": len(findings)},
-                errors=[msgspec.to_builtins(finding) for finding in findings],
-            )
+    async def store(self, actor: Principal, project: ProjectAccess, data: bytes, expected: int | None,
+                    message: str, *, before_commit: BeforeCommit | None = None, raw: Any = None,
+                    via: str | None = None) -> RevisionInfo:
+        """Store ``data`` in a project the caller was already checked for (see :meth:`save`).
+
+        ``before_commit`` is awaited with the number of the revision that holds ``data`` (a new one, or the current
+        one when nothing changed) just before the commit, so related rows are written in the same transaction.
+        ``raw`` is ``data`` decoded, when the caller has it: it is not decoded again, and it is kept as the new
+        revision's tree (see :meth:`tree`), so the caller must not change it afterwards. ``via`` says how the revision
+        came (``"sync"``: a push of the sync endpoints); its ledger entry keeps it.
+
+        Raises:
+            ValidationFailed: lint findings. PreconditionFailed: ``expected`` is stale, or another save won.
+        """
+        plan = check_plan(data, raw)
         current = project.current_revision
         if expected is not None and expected != current:
             raise PreconditionFailed(
@@ -70,7 +126,13 @@ class PlanService:
         content_hash = hashlib.sha256(data).hexdigest()
         latest = await self._revision_row(project, current) if current else None
         if latest is not None and latest.content_hash == content_hash:
+            if before_commit is not None:
+                await self._commit(before_commit, latest.number)
             return await self._info(latest)
+        old_tree = None
+        if latest is not None:  # the policy's status gates and approvals (the first revision is imported as is)
+            old_tree = _TREES.get((project.id, current)) or msgspec.json.decode(latest.snapshot)
+            await enforce_plan_revision(self.db, actor, project, old_tree, plan)
         claimed = await self.db.execute(
             update(Project).where(Project.id == project.id, Project.current_revision == current)
             .values(current_revision=current + 1)
@@ -83,13 +145,25 @@ class PlanService:
             author_id=None if actor.is_system else actor.user_id, message=message.strip()[:500],
         )
         self.db.add(revision)
-        await materialize(self.db, project.id, decode_plan(data))
+        await materialize(self.db, project.id, plan)
+        await record_revision(self.db, actor, project, revision.number, message=revision.message, old=old_tree,
+                              new=plan, via=via)
+        await self._commit(before_commit, revision.number)
+        if raw is not None:
+            _TREES.put((project.id, revision.number), raw)
+        return await self._info(revision)
+
+    async def _commit(self, before_commit: BeforeCommit | None, number: int) -> None:
         try:
+            if before_commit is not None:
+                await before_commit(number)
             await self.db.commit()
         except IntegrityError:
             await self.db.rollback()
             raise PreconditionFailed(_("the plan changed while saving; reload and retry")) from None
-        return await self._info(revision)
+        except BaseException:
+            await self.db.rollback()
+            raise
 
     async def get_plan(self, actor: Principal, key: str, *, org: str | None = None) -> PlanSnapshot:
         """The current revision with its content.
@@ -162,7 +236,7 @@ class PlanService:
             raise NotFound(str(exc)) from None
         except SpecError as exc:
             raise ValidationFailed(field, str(exc)) from None
-        return await self._store(actor, project, document.to_bytes(), project.current_revision, message)
+        return await self.store(actor, project, document.to_bytes(), project.current_revision, message)
 
     async def _revision_row(self, project: ProjectAccess, number: int) -> PlanRevision | None:
         return await self.db.scalar(
@@ -176,6 +250,23 @@ class PlanService:
             NotFound: no such revision.
         """
         return await self._snapshot(project, number)
+
+    async def tree(self, project: ProjectAccess, number: int) -> Any:
+        """Revision ``number`` of a project the caller was already checked for, as a JSON tree (for merges).
+
+        Trees of recent revisions are kept decoded (a revision never changes): a sync's next push starts from the
+        revision the last one stored, and decoding a 10,000-microstep plan costs more than the merge. Callers must
+        not change the tree they get.
+
+        Raises:
+            NotFound: no such revision.
+        """
+        key = (project.id, number)
+        tree = _TREES.get(key)
+        if tree is None:
+            tree = msgspec.json.decode((await self._snapshot(project, number)).content)
+            _TREES.put(key, tree)
+        return tree
 
     async def _snapshot(self, project: ProjectAccess, number: int) -> PlanSnapshot:
         revision = await self._revision_row(project, number) if number > 0 else None

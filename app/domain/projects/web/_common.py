@@ -10,7 +10,6 @@ from litestar import Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import Principal
 from app.domain.projects.services import (
@@ -25,6 +24,7 @@ from app.domain.projects.services._views import ProjectView
 from app.lib.errors import ValidationFailed
 from app.lib.i18n import gettext as _
 from app.lib.text import reject_nul
+from app.server.deps import service
 from app.server.web import is_fragment_request, page, redirect
 
 __all__ = [
@@ -62,16 +62,10 @@ URL_ENCODED: Final = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 def dependencies() -> dict[str, Provide]:
-    """The page services, bound to the request's database session."""
-
-    def bind(service: type[Any]) -> Provide:
-        def provide(db_session: NamedDependency[AsyncSession]) -> Any:
-            return service(db_session)
-
-        return Provide(provide, sync_to_thread=False)
-
-    return {"trees": bind(PlanTreeService), "microsteps": bind(MicrostepViewService),
-            "history": bind(HistoryService), "members": bind(MemberService), "uploads": bind(PlanUploadService)}
+    """The page services, on the request's database session."""
+    return {"trees": service(PlanTreeService), "microsteps": service(MicrostepViewService),
+            "history": service(HistoryService), "members": service(MemberService),
+            "uploads": service(PlanUploadService)}
 
 
 class ProjectUrls:

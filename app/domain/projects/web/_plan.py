@@ -21,7 +21,8 @@ from app.domain.projects.web._common import (
     status_label,
     urls_for,
 )
-from app.lib.errors import PreconditionFailed, ValidationFailed
+from app.domain.projects.web._conflicts import Conflicts
+from app.lib.errors import PermissionDenied, PreconditionFailed, ValidationFailed
 from app.lib.i18n import gettext as _
 from app.server.web import is_fragment_request, page
 from buildrunner.spec.model import STATUSES
@@ -46,15 +47,17 @@ class CriterionForm(msgspec.Struct):
 
 @get("/p/{key:str}", name="projects.plan", include_in_schema=False)
 async def plan_tree(
-    request: Request[Any, Any, Any], *, principal: Caller, trees: Trees, key: FromPath[str], org: OrgQuery = None,
-    status: FromQuery[str] = "", owner: FromQuery[str] = "", tag: FromQuery[str] = "", q: FromQuery[str] = "",
+    request: Request[Any, Any, Any], *, principal: Caller, trees: Trees, conflicts: Conflicts, key: FromPath[str],
+    org: OrgQuery = None, status: FromQuery[str] = "", owner: FromQuery[str] = "", tag: FromQuery[str] = "",
+    q: FromQuery[str] = "",
     page_number: Annotated[str, QueryParameter(name="page", required=False)] = "1",
 ) -> Response[Any]:
     """The plan as milestones, steps and microsteps; htmx swaps only the tree when the filters change."""
     filters = TreeFilters(status=status, owner=owner, tag=tag, q=q, page=parse_number("page", page_number or "1"))
     tree = await trees.tree(principal, key, filters, org=org)
     context = {"tree": tree, "view": tree.view, "urls": urls_for(tree.view, org),
-               "fragment": is_fragment_request(request)}
+               "fragment": is_fragment_request(request),
+               "open_conflicts": await conflicts.open_count(tree.view.project)}
     return page(request, PLAN, context, block="tree")
 
 
@@ -75,10 +78,10 @@ async def microstep_page(request: Request[Any, Any, Any], *, principal: Caller, 
 async def change_status(request: Request[Any, Any, Any], *, principal: Caller, microsteps: Microsteps,
                         key: FromPath[str], microstep_id: FromPath[str], data: Annotated[StatusForm, URL_ENCODED],
                         org: OrgQuery = None) -> Response[Any]:
-    """Change the status; a refusal (e.g. done with unmet criteria) is shown next to the form."""
+    """Change the status; a refusal (done with unmet criteria, a policy gate or approval) is shown next to the form."""
     try:
         detail = await microsteps.set_status(principal, key, microstep_id, data.status, org=org)
-    except (ValidationFailed, PreconditionFailed) as exc:
+    except (ValidationFailed, PreconditionFailed, PermissionDenied) as exc:
         detail = await microsteps.detail(principal, key, microstep_id, org=org)
         return page(request, MICROSTEP, _context(detail, org, status_error=_message(exc)), block="status",
                     status_code=exc.status)
@@ -96,7 +99,7 @@ async def check_criterion(request: Request[Any, Any, Any], *, principal: Caller,
     met = data.met.strip().lower() in ("true", "on", "1", "yes")
     try:
         detail = await microsteps.check_criterion(principal, key, microstep_id, criterion_id, met=met, org=org)
-    except (ValidationFailed, PreconditionFailed) as exc:
+    except (ValidationFailed, PreconditionFailed, PermissionDenied) as exc:
         detail = await microsteps.detail(principal, key, microstep_id, org=org)
         return page(request, MICROSTEP, _context(detail, org, criteria_error=_message(exc)), block="criteria",
                     status_code=exc.status)
@@ -105,5 +108,5 @@ async def check_criterion(request: Request[Any, Any, Any], *, principal: Caller,
                   location=urls_for(detail.view, org).microstep(microstep_id), message=message)
 
 
-def _message(exc: ValidationFailed | PreconditionFailed) -> str:
+def _message(exc: ValidationFailed | PreconditionFailed | PermissionDenied) -> str:
     return exc.detail if isinstance(exc, ValidationFailed) else exc.message

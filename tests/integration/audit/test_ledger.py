@@ -1,0 +1,165 @@
+"""The ledger on SQLite and PostgreSQL: appends, the database's refusal to change them, the canonical encoding the
+database builds, automatic checkpoints, serialized concurrent appends."""
+
+from __future__ import annotations
+
+import asyncio
+import string
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.config import create_engine
+from app.db.models import AuditCheckpoint, AuditEntry, AuditNode
+from app.domain.audit.encoding import GENESIS, entry_body, entry_hash
+from app.domain.audit.services import AuditEvent, LedgerConfig, record, record_many
+from app.domain.audit.services._sql import fetch_entries
+from app.lib import clock
+from tests.integration.audit.conftest import append, verify
+
+REFUSED = (DBAPIError, IntegrityError)
+
+
+async def test_entries_chain_and_verify(db: AsyncSession, ledger: LedgerConfig) -> None:
+    first = await record(db, "alice@example.com", "auth.login", target="web", payload={"ip": "10.0.0.1"})
+    second = await record(db, "system", "policy.change", payload={"rule": "done needs QA", "x": [1, 2.5, None]})
+    await db.commit()
+    assert (first.seq, second.seq) == (1, 2)
+    rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.seq))).all()
+    assert rows[0].prev_hash == GENESIS and rows[1].prev_hash == rows[0].hash == first.hash
+    assert rows[1].payload == '{"rule":"done needs QA","x":[1,2.5,null]}'  # canonical: sorted keys, no spaces
+    report = await verify(db, ledger)
+    assert report.ok, report.problem
+    assert (report.entries, report.checkpoints, report.unsigned) == (2, 0, 2)
+
+
+async def test_an_entry_rolls_back_with_its_transaction(db: AsyncSession, ledger: LedgerConfig) -> None:
+    await record(db, "a@example.com", "auth.login")
+    await db.rollback()
+    await record(db, "b@example.com", "auth.login")
+    await db.commit()
+    assert (await db.scalars(select(AuditEntry.actor))).all() == ["b@example.com"]
+    assert (await verify(db, ledger)).ok
+
+
+async def test_an_append_in_a_rolled_back_savepoint_is_not_chained_onto(db: AsyncSession,
+                                                                        ledger: LedgerConfig) -> None:
+    await record(db, "a@example.com", "auth.login")
+    try:
+        async with db.begin_nested():
+            await record(db, "b@example.com", "auth.login")
+            raise RuntimeError("the action failed")
+    except RuntimeError:
+        pass
+    await record(db, "c@example.com", "auth.login")
+    await db.commit()
+    assert (await db.execute(select(AuditEntry.seq, AuditEntry.actor).order_by(AuditEntry.seq))).all() == [
+        (1, "a@example.com"), (2, "c@example.com")]
+    assert (await verify(db, ledger)).ok
+
+
+async def test_the_database_refuses_update_and_delete(db: AsyncSession, ledger: LedgerConfig, raw: Any) -> None:
+    await append(db, 1000)  # makes a checkpoint and stored subtrees too
+    statements = [
+        "UPDATE audit_entry SET actor = 'mallory' WHERE seq = 5",
+        "UPDATE audit_entry SET seq = seq + 1000 WHERE seq = 1000",
+        "DELETE FROM audit_entry WHERE seq = 1000",
+        "DELETE FROM audit_entry",
+        "UPDATE audit_checkpoint SET root_hash = head_hash",
+        "DELETE FROM audit_checkpoint",
+        "UPDATE audit_node SET hash = hash",
+        "DELETE FROM audit_node",
+    ]
+    for statement in statements:
+        with pytest.raises(REFUSED, match="append-only"):
+            async with raw.begin() as connection:
+                await connection.execute(text(statement))
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)) == 1000
+    assert await db.scalar(select(func.count()).select_from(AuditCheckpoint)) == 1
+    assert await db.scalar(select(func.count()).select_from(AuditNode)) == 3 + 1  # 3 tiles of 256, one of 512
+    assert (await verify(db, ledger)).ok
+
+
+async def test_a_checkpoint_comes_every_thousand_entries(db: AsyncSession, ledger: LedgerConfig) -> None:
+    await append(db, 2300, batch=700)
+    sizes = (await db.scalars(select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size))).all()
+    assert sizes == [1400, 2100]  # the head when a batch crossed 1,000 and 2,000
+    report = await verify(db, ledger)
+    assert report.ok and report.latest_checkpoint == 2100 and report.unsigned == 200
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40)
+_JSON: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False) | _TEXT,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_TEXT, children, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actor=_TEXT, action=st.text(string.ascii_lowercase + "._", min_size=1, max_size=20), target=_TEXT,
+       payload=st.dictionaries(_TEXT, _JSON, max_size=5), global_event=st.booleans(),
+       micros=st.integers(0, 999_999))
+async def test_the_database_builds_the_canonical_body(db: AsyncSession, ledger: LedgerConfig, actor: str, action: str,
+                                                      target: str, payload: dict[str, Any], global_event: bool,
+                                                      micros: int) -> None:
+    """Verification hashes what SQLite/PostgreSQL concatenate: it must be, byte for byte, what Python hashed."""
+    moment = datetime(2026, 11, 26, 1, 2, 3, micros, tzinfo=UTC)
+    clock.set_clock(lambda: moment)
+    try:
+        org = None if global_event else uuid4()
+        done = await record(db, actor, action, target=target, payload=payload, org_id=org)
+        await db.commit()
+    finally:
+        clock.set_clock(None)
+    row = await db.get_one(AuditEntry, done.seq)
+    body = entry_body(seq=row.seq, created_at=row.created_at, organization_id=row.organization_id, actor=row.actor,
+                      action=row.action, target=row.target, payload=row.payload)
+    [(seq, prev, digest, built)] = await fetch_entries(db, done.seq - 1, done.seq, 1)
+    assert (seq, bytes(built)) == (done.seq, body)
+    assert entry_hash(bytes(prev), bytes(built)) == bytes(digest) == done.hash
+    assert row.created_at == moment
+
+
+async def test_control_characters_never_reach_the_encoding(db: AsyncSession, ledger: LedgerConfig) -> None:
+    await record(db, "eve\x1f\x00@example.com", "auth.login_failed\n", target="a\x1fb")
+    await db.commit()
+    row = (await db.scalars(select(AuditEntry))).one()
+    assert (row.actor, row.action, row.target) == ("eve\ufffd\ufffd@example.com", "auth.login_failed\ufffd", "a\ufffdb")
+    assert (await verify(db, ledger)).ok
+
+
+async def test_concurrent_appends_keep_one_chain(database_url: str, db: AsyncSession, ledger: LedgerConfig) -> None:
+    engine = create_engine(database_url, pooled=False)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def writer(number: int) -> None:
+        for round_ in range(10):
+            async with maker() as session:
+                await session.execute(select(1))  # a read first: the lock must still give the current head
+                await record_many(session, [AuditEvent(actor=f"w{number}", action="test.concurrent",
+                                                       payload={"round": round_, "i": i}) for i in range(3)])
+                await asyncio.sleep(0)
+                await session.commit()
+
+    try:
+        await asyncio.gather(*(writer(number) for number in range(4)))
+    finally:
+        await engine.dispose()
+    assert await db.scalar(select(func.count()).select_from(AuditEntry)) == 4 * 10 * 3
+    report = await verify(db, ledger)
+    assert report.ok, report.problem
+
+
+async def test_org_ids_survive_the_round_trip(db: AsyncSession, ledger: LedgerConfig) -> None:
+    org = UUID("01234567-89ab-cdef-0123-456789abcdef")
+    await record(db, "a", "member.role_change", org_id=org)
+    await db.commit()
+    assert (await db.scalars(select(AuditEntry.organization_id))).one() == org
+    assert (await verify(db, ledger)).ok
