@@ -54,6 +54,9 @@ PAGES = (
     PageCase("microstep detail", "/p/{key}/m/{microstep}", signed_in=True),
     PageCase("revision history", "/p/{key}/history", signed_in=True),
     PageCase("revision diff", "/p/{key}/diff?from=1&to=2", signed_in=True),
+    PageCase("timeline", "/p/{key}/timeline", signed_in=True),
+    PageCase("timeline, filtered", "/p/{key}/timeline?kind=status&kind=sync&entity=ms-1", signed_in=True),
+    PageCase("timeline, a bad filter", "/p/{key}/timeline?kind=gossip&since=2026-01-01", signed_in=True, status=422),
     PageCase("members", "/p/{key}/members", signed_in=True),
     PageCase("upload", "/p/{key}/upload", signed_in=True),
     PageCase("conflicts", "/p/{key}/conflicts", signed_in=True),
@@ -194,6 +197,31 @@ def test_conflict_pages_have_no_axe_violations(alice_page: Page, conflict: str, 
     alice_page.get_by_role("button", name="Resolve and save").click()  # no choice made: each conflict says so
     expect(alice_page.get_by_role("alert").first).to_be_visible()
     audit(alice_page)
+
+
+def test_timeline_at_200_percent_zoom_and_after_filtering_has_no_axe_violations(
+        new_context: ContextFactory, alice_state: dict[str, Any], conflict: str, demo: dict[str, str]) -> None:
+    """A 1280-pixel window at 200% zoom lays the page out in 640 CSS pixels: the chart keeps its size (it never
+    shrinks below 34rem, so its labels stay readable) without a sideways scroll; then the list swapped by htmx after
+    filtering, and the chart's data table opened."""
+    context = new_context(storage_state=alice_state, viewport={"width": 640, "height": 900})
+    page = context.new_page()
+    page.goto(f"/p/{demo['key']}/timeline")
+    chart = page.locator("svg.burnup-chart")
+    box = chart.bounding_box()
+    assert box is not None and box["width"] >= 34 * 16 - 1, box
+    label = chart.locator("text").first.bounding_box()
+    assert label is not None and label["height"] >= 12, label
+    assert page.locator("figure.burnup").evaluate("node => node.scrollWidth <= node.clientWidth")
+    audit(page)
+    page.get_by_label("Conflicts", exact=True).check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"kind=conflict"))
+    expect(page.locator("#timeline-events .badge").first).to_have_text("Conflict")
+    audit(page)
+    page.get_by_text("The chart's data as a table").click()
+    expect(page.get_by_role("table", name=re.compile("Microsteps done and in all"))).to_be_visible()
+    audit(page)
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,12 @@ from app.domain.accounts.schemas import SCOPES, Scope
 from app.domain.audit import api as audit_api
 from app.domain.comments import api as comments_api
 from app.domain.governance import api as governance_api
+from app.domain.live import api as live_api
 from app.domain.orgs import api as orgs_api
 from app.domain.projects import api as projects_api
 from app.domain.projects.permissions import ACTION_SCOPE, Action
 from app.domain.teams import api as teams_api
+from app.domain.timeline import api as timeline_api
 from app.lib.errors import PermissionDenied, ValidationFailed
 from app.lib.i18n import gettext as _
 from app.lib.text import NUL_MESSAGE, find_nul, reject_nul
@@ -144,6 +146,7 @@ def api_router() -> Router:
     return Router(
         path=API_PREFIX,
         route_handlers=[projects_api.router, accounts_api.router, orgs_api.router, audit_api.router,
-                        comments_api.router, teams_api.router, governance_api.router],
+                        comments_api.router, teams_api.router, governance_api.router, timeline_api.router,
+                        live_api.router],
         guards=[authorize], before_request=check_request,
     )

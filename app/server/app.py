@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from app.domain.audit.services import configure as configure_ledger
+from app.domain.live.events import HUB_STATE_KEY, LiveHub
 from app.server.auth import AuthMiddleware
 from app.server.compression import GzipRequestMiddleware
 from app.server.csrf import BearerExemptCSRFMiddleware, csrf_config
@@ -40,9 +41,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_ledger(settings)  # the audit ledger's checkpoint key and interval, for record() anywhere
     db_config, db_plugin = build_database(settings)
+    hub = LiveHub(settings)
     app = Litestar(
         route_handlers=[*route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
-        plugins=[db_plugin],
+        plugins=[db_plugin, hub.plugin],
+        on_startup=[hub.on_startup],
+        on_shutdown=[hub.on_shutdown],
         middleware=[
             LocaleMiddleware(),
             GzipRequestMiddleware(settings.max_body_bytes),
@@ -62,5 +66,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state[DB_CONFIG_STATE_KEY] = db_config
+    app.state[HUB_STATE_KEY] = hub
     logging.getLogger("buildrunner").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app

@@ -13,6 +13,7 @@ from app.domain.mail import web as mail_web
 from app.domain.orgs import web as orgs_web
 from app.domain.projects import web as projects_web
 from app.domain.teams import web as teams_web
+from app.domain.timeline import web as timeline_web
 from app.server.api import api_router
 from app.server.health import healthz
 
@@ -23,4 +24,4 @@ def route_handlers() -> list[ControllerRouterHandler]:
     """The route handlers and routers of the app."""
     return [healthz, api_router(), accounts_web.router, orgs_web.router, mail_web.router,
             projects_web.router, audit_web.router,
-            comments_web.router, teams_web.router, governance_web.router]
+            comments_web.router, teams_web.router, governance_web.router, timeline_web.router]

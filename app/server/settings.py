@@ -41,6 +41,9 @@ class Settings:
     debug: bool = False
     audit_checkpoint_every: int = 1000
     audit_retention_days: int | None = None
+    live_heartbeat_seconds: int = 15
+    live_history: int = 1000
+    live_backlog: int = 256
 
     @property
     def is_sqlite(self) -> bool:
@@ -82,6 +85,9 @@ class Settings:
             debug=_bool(env, "BR_DEBUG"),
             audit_checkpoint_every=_int(env, "BR_AUDIT_CHECKPOINT_EVERY", 1000, low=0, high=10_000_000),
             audit_retention_days=_int(env, "BR_AUDIT_RETENTION_DAYS", 0, low=1, high=100_000) or None,
+            live_heartbeat_seconds=_int(env, "BR_LIVE_HEARTBEAT_SECONDS", 15, low=1, high=3600),
+            live_history=_int(env, "BR_LIVE_HISTORY", 1000, low=1, high=1_000_000),
+            live_backlog=_int(env, "BR_LIVE_BACKLOG", 256, low=1, high=100_000),
         )
 
 

@@ -25,6 +25,9 @@ class PlanRevision(UUIDv7AuditBase):
     content_hash: Mapped[str] = mapped_column(String(64))
     author_id: Mapped[UUID | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), default=None)
     message: Mapped[str] = mapped_column(String(500), default="")
+    # Microsteps done and in all, for the burn-up chart (which would otherwise decode every snapshot).
+    done_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    total_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class PlanItem(UUIDv7AuditBase):

@@ -111,6 +111,8 @@ ENDPOINTS: Final = {endpoint.operation: endpoint for endpoint in [
              Action.REQUEST_APPROVAL, 404),
     Endpoint("approvals.comment", "POST", "/projects/{key}/approvals/{approval_id}/comment", Action.REQUEST_APPROVAL,
              404, body=lambda _: {"text": "a comment"}),
+    # follow=false: the stream sends what the caller missed and closes, so the matrix can wait for its end.
+    Endpoint("live.events", "GET", "/projects/{key}/events", Action.VIEW_PLAN, query="follow=false"),
     Endpoint("comments.list", "GET", "/projects/{key}/comments", Action.VIEW_PLAN, query=ON_ITEM),
     Endpoint("comments.create", "POST", "/projects/{key}/comments", Action.COMMENT, 201,
              body=lambda u: {"entity_type": "microstep", "entity_id": MICROSTEP, "body": f"Comment {u}"}),
@@ -135,6 +137,8 @@ ENDPOINTS: Final = {endpoint.operation: endpoint for endpoint in [
              body=lambda _: {"entity_type": "microstep", "entity_id": MICROSTEP}),
     Endpoint("watches.unwatch", "DELETE", "/projects/{key}/watch", "comments:write", query=ON_ITEM),
     Endpoint("mentions.suggest", "GET", "/projects/{key}/mentions", Action.VIEW_PLAN, query="q=a"),
+    Endpoint("timeline.list", "GET", "/projects/{key}/timeline", Action.VIEW_PLAN, query="kind=status,sync"),
+    Endpoint("timeline.burnup", "GET", "/projects/{key}/burnup", Action.VIEW_PLAN),
     Endpoint("revisions.list", "GET", "/projects/{key}/revisions", Action.VIEW_PLAN),
     Endpoint("revisions.get", "GET", "/projects/{key}/revisions/{number}", Action.VIEW_PLAN),
     Endpoint("microsteps.list", "GET", "/projects/{key}/microsteps", Action.VIEW_PLAN),

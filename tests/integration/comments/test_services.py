@@ -100,7 +100,7 @@ async def test_deleting_leaves_a_placeholder(db: AsyncSession, crew: Crew, recor
     assert recorder.names()[-2:] == ["comment.deleted", "comment.deleted"]
 
 
-async def test_resolve_and_reopen_are_recorded(db: AsyncSession, crew: Crew, recorder: Recorder) -> None:
+async def test_comments_resolve_and_reopen_are_recorded(db: AsyncSession, crew: Crew, recorder: Recorder) -> None:
     root = await say(db, crew.alice, "Should we?")
     reply = await say(db, crew.cody, "Yes", parent=root.id)
     threads = ThreadService(db)
@@ -115,9 +115,10 @@ async def test_resolve_and_reopen_are_recorded(db: AsyncSession, crew: Crew, rec
     await db.rollback()
     rows = (await db.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.target)
                              .where(AuditEntry.action.like("comment.%")).order_by(AuditEntry.seq))).all()
-    assert [(action, actor) for action, actor, _ in rows] == [("comment.resolve", "cody@example.com"),
-                                                              ("comment.reopen", "carol@example.com")]
-    assert rows[0][2] == f"acme/WEB/microsteps/ms-212#comment-{root.id}"
+    assert [(action, actor) for action, actor, _ in rows] == [
+        ("comment.create", "alice@example.com"), ("comment.create", "cody@example.com"),
+        ("comment.resolve", "cody@example.com"), ("comment.reopen", "carol@example.com")]
+    assert rows[2][2] == f"acme/WEB/microsteps/ms-212#comment-{root.id}"
     assert recorder.names() == ["comment.created", "comment.created", "comment.resolved", "comment.reopened"]
 
 

@@ -32,7 +32,8 @@ _HEAD_LISTENER: Final = "audit_ledger_head_listener"
 ACTIONS: Final = (
     "auth.login", "auth.login_failed", "apikey.create", "apikey.revoke", "member.role_change", "policy.change",
     "approval.request", "approval.approve", "approval.deny", "plan.status_change", "plan.revision",
-    "admin.impersonate", "audit.prune",
+    "admin.impersonate", "audit.prune", "approval.withdraw", "conflict.logged", "conflict.resolved",
+    "comment.create", "comment.edit", "comment.delete", "comment.resolve", "comment.reopen", "comment.promote",
 )
 
 

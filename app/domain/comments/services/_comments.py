@@ -119,6 +119,7 @@ class CommentService(CommentBase):
         self._attach(comment, actor, attachments)
         await add_watchers(self.db, project.id, entity.type, entity.id,
                            [*([author] if author else []), *resolved.users])
+        await self._audit(actor, project, "comment.create", comment, reply=root_id is not None)
         await self.db.commit()
         await self._publish("comment.created", project, comment, actor, new_mentions=new_mentions)
         return await self._info(actor, project, comment, org)
@@ -159,6 +160,7 @@ class CommentService(CommentBase):
         comment.edit_count += 1
         new_mentions = await self._set_mentions(comment, resolved.users)
         await add_watchers(self.db, project.id, comment.entity_type, comment.entity_id, new_mentions)
+        await self._audit(actor, project, "comment.edit", comment, version=comment.edit_count)
         await self.db.commit()
         await self._publish("comment.edited", project, comment, actor, new_mentions=new_mentions)
         return await self._info(actor, project, comment, org)

@@ -143,6 +143,8 @@ class PromoteService(CommentBase):
                                                   (description, link, by, message))
         comment = await self._comment(project, comment_id)  # the plan's commit ended the transaction
         comment.promoted_to, comment.promoted_revision = microstep_id, revision.number
+        await self._audit(actor, project, "comment.promote", comment, microstep=microstep_id,
+                          revision=revision.number)
         await self.db.commit()
         await self._publish("comment.promoted", project, comment, actor)
         return Promoted(comment=await self._info(actor, project, comment, org), microstep_id=microstep_id,

@@ -28,6 +28,7 @@ from app.domain.projects.services._idempotency import (
 from app.domain.projects.services._members import MemberService
 from app.domain.projects.services._microstep_view import MicrostepViewService
 from app.domain.projects.services._microsteps import MicrostepService
+from app.domain.projects.services._plan_events import PlanRevisionEvent
 from app.domain.projects.services._plans import PlanService
 from app.domain.projects.services._projects import ProjectService
 from app.domain.projects.services._sync import PlanDelta, PlanPatch, PlanPatched, PlanPushed, PlanSyncService
@@ -58,6 +59,7 @@ __all__ = [
     "PlanPatch",
     "PlanPatched",
     "PlanPushed",
+    "PlanRevisionEvent",
     "PlanService",
     "PlanSyncService",
     "PlanTooLarge",

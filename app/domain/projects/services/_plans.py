@@ -21,6 +21,7 @@ from app.domain.projects.permissions import Action
 from app.domain.projects.schemas import PlanSnapshot, ProjectAccess, RevisionInfo
 from app.domain.projects.services._access import find_project
 from app.domain.projects.services._materialize import materialize
+from app.domain.projects.services._plan_events import publish_revision
 from app.domain.projects.services._revision_events import record_revision
 from app.lib.errors import NotFound, PreconditionFailed, ValidationFailed
 from app.lib.i18n import gettext as _
@@ -140,9 +141,12 @@ class PlanService:
         if getattr(claimed, "rowcount", 1) != 1:
             await self.db.rollback()
             raise PreconditionFailed(_("the plan changed while saving; reload and retry"), current=None)
+        statuses = [micro.status for milestone in plan.milestones for step in milestone.steps
+                    for micro in step.microsteps]  # the burn-up chart's counts
         revision = PlanRevision(
             project_id=project.id, number=current + 1, snapshot=data.decode("utf-8"), content_hash=content_hash,
             author_id=None if actor.is_system else actor.user_id, message=message.strip()[:500],
+            done_count=statuses.count("done"), total_count=len(statuses),
         )
         self.db.add(revision)
         await materialize(self.db, project.id, plan)
@@ -151,6 +155,7 @@ class PlanService:
         await self._commit(before_commit, revision.number)
         if raw is not None:
             _TREES.put((project.id, revision.number), raw)
+        await publish_revision(actor, project, revision.number, old_tree, plan)
         return await self._info(revision)
 
     async def _commit(self, before_commit: BeforeCommit | None, number: int) -> None:

@@ -1,0 +1,40 @@
+"""What a live event looks like on the wire (the JSON ``data:`` of an SSE message)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+__all__ = ["EventHead", "LiveEntity", "LiveEvent"]
+
+
+class LiveEntity(msgspec.Struct, frozen=True, kw_only=True):
+    """The plan item an event is about: ``type`` is milestone, step or microstep."""
+
+    type: str
+    id: str
+
+
+class LiveEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One event of a project's stream.
+
+    ``id`` increases by one per event of the project (it is the SSE ``id:``, sent back as ``Last-Event-ID``),
+    ``type`` the domain event (``comment.created``, ``plan.revision``, ...), ``project`` the project's id,
+    ``entity`` the plan item when there is one, ``data`` the event's facts and ``at`` when it happened.
+    """
+
+    id: int
+    type: str
+    project: str
+    entity: LiveEntity | None
+    data: dict[str, Any]
+    at: datetime
+
+
+class EventHead(msgspec.Struct, frozen=True):
+    """The two fields a stream needs to frame an encoded :class:`LiveEvent` (decoding the rest is not needed)."""
+
+    id: int
+    type: str
