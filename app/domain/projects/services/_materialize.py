@@ -66,20 +66,44 @@ def _stored_content(row: Any) -> tuple[Any, ...]:
     return tuple(content)
 
 
-async def materialize(db: AsyncSession, project_id: UUID, plan: Plan) -> None:
+def _tree_contents(tree: Any) -> dict[str, tuple[Any, ...]]:
+    """What :func:`plan_rows` gives for a stored (valid) revision, read from its JSON tree: the rows a save leaves."""
+    contents: dict[str, tuple[Any, ...]] = {}
+    position = 0
+    for milestone in tree.get("milestones", []):
+        contents[milestone["id"]] = ("milestone", None, position, milestone["title"], None, "", [], 0, 0)
+        position += 1
+        for step in milestone.get("steps", []):
+            contents[step["id"]] = ("step", milestone["id"], position, step["title"], None, "", [], 0, 0)
+            position += 1
+            for micro in step.get("microsteps", []):
+                criteria = micro.get("acceptance_criteria", [])
+                contents[micro["id"]] = ("microstep", step["id"], position, micro["title"],
+                                         micro.get("status", "todo"), micro.get("owner", ""), micro.get("tags", []),
+                                         sum(1 for c in criteria if c.get("met", False)), len(criteria))
+                position += 1
+    return contents
+
+
+async def materialize(db: AsyncSession, project_id: UUID, plan: Plan, previous: Any = None) -> None:
     """Bring the project's ``plan_item`` rows to those of ``plan`` (inside the caller's transaction).
 
     Only what changed is written: rows of items that left the plan are deleted, new items inserted, and items
     whose title, status, place (...) changed updated, so saving a 1% change of a 10,000-microstep plan writes
-    about a hundred rows, not ten thousand. The project's progress counts are stored with them: they change only
-    here, and the project list reads them with the project instead of counting every microstep on each request.
+    about a hundred rows, not ten thousand. ``previous`` is the JSON tree of the revision the rows hold now, when
+    the caller has it: the rows are then compared with it instead of being read back. The project's progress
+    counts are stored with them: they change only here, and the project list reads them with the project instead
+    of counting every microstep on each request.
     """
     rows = plan_rows(project_id, plan)
     await db.execute(update(Project).where(Project.id == project_id).values(**status_counts(rows)))
-    columns = [type_coerce(PlanItem.tags, Text).label("tags") if name == "tags" else getattr(PlanItem, name)
-               for name in _FIELDS]
-    stored = {row[0]: _stored_content(row) for row in await db.execute(
-        select(PlanItem.item_id, *columns).where(PlanItem.project_id == project_id))}
+    if previous is not None:
+        stored = _tree_contents(previous)
+    else:
+        columns = [type_coerce(PlanItem.tags, Text).label("tags") if name == "tags" else getattr(PlanItem, name)
+                   for name in _FIELDS]
+        stored = {row[0]: _stored_content(row) for row in await db.execute(
+            select(PlanItem.item_id, *columns).where(PlanItem.project_id == project_id))}
     wanted = {row["item_id"] for row in rows}
     gone = [item_id for item_id in stored if item_id not in wanted]
     for start in range(0, len(gone), _CHUNK):

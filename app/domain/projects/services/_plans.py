@@ -149,7 +149,7 @@ class PlanService:
             done_count=statuses.count("done"), total_count=len(statuses),
         )
         self.db.add(revision)
-        await materialize(self.db, project.id, plan)
+        await materialize(self.db, project.id, plan, old_tree)
         await record_revision(self.db, actor, project, revision.number, message=revision.message, old=old_tree,
                               new=plan, via=via)
         await self._commit(before_commit, revision.number)
