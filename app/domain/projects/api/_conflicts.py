@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from app.domain.projects.api._common import Caller, OrgQuery, etag
 from app.domain.projects.api._sync_support import (
@@ -59,7 +59,7 @@ async def get_conflict(principal: Caller, conflicts: Conflicts, key: FromPath[st
                  **problem_responses(404, body=True), **CONFLICT_RESPONSE})
 async def resolve_conflict(request: Request[Any, Any, Any], principal: Caller, conflicts: Conflicts,
                            idempotency: Idempotency, key: FromPath[str], *, conflict_id: FromPath[str],
-                           data: ConflictResolve, org: OrgQuery = None,
+                           data: JSONBody[ConflictResolve], org: OrgQuery = None,
                            idempotency_key: IdempotencyKey = None) -> Response[bytes]:
     """Give every conflict of the entry a resolution (``ours``, ``theirs`` or ``value``); the result is saved as a
     new revision, merged with changes made since the conflict. A missing resolution answers 422, changing nothing;

@@ -18,7 +18,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from app.domain.projects.api._common import (
     Caller,
@@ -132,7 +132,7 @@ async def put_plan(request: Request[Any, Any, Any], principal: Caller, sync: Syn
                                     "into the stored one (`null`: they are the same)."),
                   **problem_responses(404, 412, 428, body=True), **CONFLICT_RESPONSE})
 async def patch_plan(request: Request[Any, Any, Any], principal: Caller, sync: Sync, idempotency: Idempotency,
-                     key: FromPath[str], *, data: PlanPatch, org: OrgQuery = None, if_match: IfMatch = None,
+                     key: FromPath[str], *, data: JSONBody[PlanPatch], org: OrgQuery = None, if_match: IfMatch = None,
                      idempotency_key: IdempotencyKey = None) -> Response[bytes]:
     """Apply ``delta`` to the revision named by ``If-Match`` (required) and save the result like ``PUT .../plan``:
     merged when the plan has moved on, 409 on conflicts. A delta that does not fit that revision answers 422.
