@@ -20,7 +20,7 @@ STATUSES: Final[tuple[Status, ...]] = ("todo", "in_progress", "blocked", "review
 NonEmptyId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="Stable id, unique in the plan.")]
 
 
-class Criterion(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Criterion(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """An acceptance criterion of a microstep."""
 
     id: NonEmptyId
@@ -28,7 +28,7 @@ class Criterion(msgspec.Struct, kw_only=True, omit_defaults=True):
     met: bool = False
 
 
-class Link(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Link(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A link from a microstep to a pull request, issue, file, test result or document."""
 
     id: NonEmptyId
@@ -37,7 +37,7 @@ class Link(msgspec.Struct, kw_only=True, omit_defaults=True):
     kind: str = ""
 
 
-class Note(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Note(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A free-text note appended to a microstep (by a person or an agent)."""
 
     id: NonEmptyId
@@ -46,7 +46,7 @@ class Note(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: datetime | None = None
 
 
-class Microstep(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Microstep(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """The unit of work: has a status and acceptance criteria."""
 
     id: NonEmptyId
@@ -64,7 +64,7 @@ class Microstep(msgspec.Struct, kw_only=True, omit_defaults=True):
     updated_at: datetime | None = None
 
 
-class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Step(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A major unit of work inside a milestone, made of microsteps."""
 
     id: NonEmptyId
@@ -74,7 +74,7 @@ class Step(msgspec.Struct, kw_only=True, omit_defaults=True):
     microsteps: list[Microstep] = msgspec.field(default_factory=list)
 
 
-class Milestone(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Milestone(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A high-level phase of the project, made of steps."""
 
     id: NonEmptyId
@@ -83,7 +83,7 @@ class Milestone(msgspec.Struct, kw_only=True, omit_defaults=True):
     steps: list[Step] = msgspec.field(default_factory=list)
 
 
-class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Project(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """Project metadata."""
 
     name: str
@@ -93,7 +93,7 @@ class Project(msgspec.Struct, kw_only=True, omit_defaults=True):
     updated_at: datetime | None = None
 
 
-class Plan(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Plan(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """The whole Build Spec."""
 
     version: Annotated[int, msgspec.Meta(ge=1, description="Build Spec format version.")]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from buildrunner.gcpause import gc_paused
 from buildrunner.sync._calls import Clock
 from buildrunner.sync._run import Run
 from buildrunner.sync._steps import stored_conflicts
@@ -43,7 +44,7 @@ class SyncEngine:
             BrError: not linked or not logged in, an API key refused, a damaged state file, an invalid plan.
         """
         options = options or SyncOptions()
-        with self.workspace.lock():
+        with self.workspace.lock(), gc_paused():  # large plans: many acyclic objects (see buildrunner.gcpause)
             state = self.store.load_linked()
             policy = self._policy or _load_policy(self.workspace)
             run = Run(self.workspace, self.store, state, options, policy=policy, clock=self.clock, client=self.client)

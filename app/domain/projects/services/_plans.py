@@ -27,6 +27,7 @@ from app.lib.errors import NotFound, PreconditionFailed, ValidationFailed
 from app.lib.i18n import gettext as _
 from app.lib.i18n import ngettext
 from buildrunner.errors import NotFoundError, SpecError
+from buildrunner.gcpause import gc_paused
 from buildrunner.spec.document import PlanDocument
 from buildrunner.spec.lint import lint_and_load
 from buildrunner.spec.model import STATUSES, Plan
@@ -116,6 +117,12 @@ class PlanService:
         Raises:
             ValidationFailed: lint findings. PreconditionFailed: ``expected`` is stale, or another save won.
         """
+        with gc_paused():  # a large plan's save allocates many acyclic objects (see buildrunner.gcpause)
+            return await self._store(actor, project, data, expected, message, before_commit=before_commit, raw=raw,
+                                     via=via)
+
+    async def _store(self, actor: Principal, project: ProjectAccess, data: bytes, expected: int | None,
+                     message: str, *, before_commit: BeforeCommit | None, raw: Any, via: str | None) -> RevisionInfo:
         plan = check_plan(data, raw)
         current = project.current_revision
         if expected is not None and expected != current:

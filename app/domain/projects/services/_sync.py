@@ -25,6 +25,7 @@ from app.domain.projects.services._plans import PlanService, check_plan
 from app.lib.errors import PreconditionFailed, ValidationFailed
 from app.lib.i18n import gettext as _
 from buildrunner import merge
+from buildrunner.gcpause import gc_paused
 from buildrunner.spec.document import encode_plan
 
 __all__ = ["PlanDelta", "PlanPatch", "PlanPatched", "PlanPushed", "PlanSyncService"]
@@ -136,6 +137,11 @@ class PlanSyncService:
 
     async def _push(self, actor: Principal, project: ProjectAccess, data: bytes, local: Any, *,
                     expected: int | None, message: str) -> _Stored:
+        with gc_paused():  # merging and storing a large plan allocate many acyclic objects (buildrunner.gcpause)
+            return await self._push_retrying(actor, project, data, local, expected=expected, message=message)
+
+    async def _push_retrying(self, actor: Principal, project: ProjectAccess, data: bytes, local: Any, *,
+                             expected: int | None, message: str) -> _Stored:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 return await self._push_once(actor, project, data, local, expected=expected, message=message)
