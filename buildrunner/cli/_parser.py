@@ -106,6 +106,8 @@ def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser], add: Any
     cmd.add_argument("--dry-run", action="store_true", help="show what would change locally and remotely")
     cmd.add_argument("--retry-failed", action="store_true", help="send again a change the server refused")
     cmd.add_argument("--message", "-m", default="br sync", help="a note kept with the server revision")
+    cmd.add_argument("--policy", choices=("ours", "theirs"),
+                     help="settle a policy.yml conflict: upload yours, or take the server's")
     queue = sub.add_parser("queue", help="the sync outbox", description="The sync outbox.")
     actions = queue.add_subparsers(dest="action", metavar="ACTION", required=True)
     status = actions.add_parser("status", help="pending and refused pushes, attempts, errors, circuit breaker",

@@ -15,12 +15,14 @@ def run(args: argparse.Namespace) -> int:
     from buildrunner.sync.report import SyncOptions  # noqa: PLC0415
 
     options = SyncOptions(pull=not args.push, push=not args.pull, dry_run=args.dry_run,
-                          retry_failed=args.retry_failed, message=args.message)
+                          retry_failed=args.retry_failed, message=args.message, policy=args.policy)
     report = SyncEngine(workspace(args)).run(options)
     if args.json:
         emit_json(report)
         return report.exit_code
     lines = [report.message]
+    if report.policy not in (None, "in_sync"):
+        lines.append(report.policy_message)
     if report.dry_run:
         lines += _dry_run_lines(report.pulled, "plan.json would change")
         lines += _dry_run_lines(report.pushed, f"the server ({report.project}) would get")

@@ -157,6 +157,30 @@ class SyncClient:
         stored = body.get("plan")
         return PushResult(revision=int(body["number"]), plan=stored if isinstance(stored, dict) else None)
 
+    def get_policy(self) -> dict[str, Any]:
+        """The project's policy: ``yaml`` (its text) and ``is_default`` (nobody uploaded one yet)."""
+        body = self._json(self._request("GET", self._project_path("/policy"), what=f"the policy of {self.project}"))
+        if not isinstance(body, dict) or not isinstance(body.get("yaml"), str):
+            raise SyncError(f"{self.server} answered the policy of {self.project} in an unknown format")
+        return body
+
+    def put_policy(self, text: bytes, message: str = "") -> tuple[int, Any]:
+        """Upload ``policy.yml``; the status is 200 (applied), 202 (an approval request was opened, in the body) or
+        409 (the same change already waits for approval).
+
+        Raises:
+            AuthError: 403, the caller's role may not change the policy. PushRejectedError: 422, findings.
+        """
+        headers = {"Content-Type": "application/yaml"}
+        if message:
+            headers["X-BR-Message"] = message.encode("ascii", "replace").decode()[:200]
+        try:
+            response = self._request("PUT", self._project_path("/policy"), content=text, headers=headers,
+                                     what=f"the policy of {self.project}")
+        except PushInProgressError:  # a policy's 409 is not a push in flight: the same text waits for approval
+            return 409, {}
+        return response.status_code, self._json(response)
+
     def _write_headers(self, base_revision: int, idempotency_key: str, message: str) -> dict[str, str]:
         headers = {"If-Match": f'"{base_revision}"', "Idempotency-Key": idempotency_key,
                    "Content-Type": "application/json"}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from buildrunner.gcpause import gc_paused
 from buildrunner.sync._calls import Clock
+from buildrunner.sync._policy import sync_policy
 from buildrunner.sync._run import Run
 from buildrunner.sync._steps import stored_conflicts
 from buildrunner.sync.errors import ServerUnavailableError
@@ -50,6 +51,10 @@ class SyncEngine:
             run = Run(self.workspace, self.store, state, options, policy=policy, clock=self.clock, client=self.client)
             try:
                 run.execute()
+                if run.state.conflicts is None:  # conflicts to settle first: the sync talks to nobody
+                    settled = sync_policy(run, options.policy)
+                    run.report.policy, run.report.policy_message = settled.outcome, settled.message
+                    run.save()
             except ServerUnavailableError as exc:
                 run.queue_offline(exc)
             finally:

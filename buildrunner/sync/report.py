@@ -29,6 +29,7 @@ class SyncOptions:
     dry_run: bool = False
     retry_failed: bool = False
     message: str = "br sync"
+    policy: Literal["ours", "theirs"] | None = None  # how to settle a policy.yml conflict
 
 
 class SyncReport(msgspec.Struct, kw_only=True):
@@ -47,6 +48,8 @@ class SyncReport(msgspec.Struct, kw_only=True):
     queued: int = 0
     failed: int = 0
     dry_run: bool = False
+    policy: str | None = None  # what happened to policy.yml (buildrunner.sync._policy), None when not synced
+    policy_message: str = ""
 
     @property
     def exit_code(self) -> int:

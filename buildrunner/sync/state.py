@@ -115,6 +115,8 @@ class SyncState(msgspec.Struct, kw_only=True):
     base_revision: int = 0
     base_hash: str = ""  # sha256 of plan.json when it last equalled the base: `br status` skips the diff then
     remote_head: int = 0  # the newest server revision seen
+    policy_hash: str = ""  # sha256 of the policy.yml text both sides last agreed on (see buildrunner.sync._policy)
+    policy_pending: str = ""  # sha256 of an uploaded policy.yml that waits for approval on the server
     outbox: list[OutboxEntry] = msgspec.field(default_factory=list)
     conflicts: PendingConflicts | None = None
     breaker: BreakerState = msgspec.field(default_factory=BreakerState)
