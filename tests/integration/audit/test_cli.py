@@ -51,6 +51,8 @@ def test_verify_checkpoint_and_export(env: str, tmp_path: Path, capsys: pytest.C
     assert "checkpoint of 1200 entries: root " in capsys.readouterr().out
     assert main(["audit", "verify"]) == 0
     assert "OK: 1200 entries checked (entries 1-1200), 2 checkpoints (latest covers 1200" in capsys.readouterr().out
+    assert main(["audit", "verify", "--full"]) == 0  # the walk that rebuilds the whole tree agrees
+    assert "OK: 1200 entries checked (entries 1-1200), 2 checkpoints (latest covers 1200" in capsys.readouterr().out
     out = tmp_path / "ledger.jsonl"
     assert main(["audit", "export", "--out", str(out), "--proofs"]) == 0
     assert capsys.readouterr().out == f"exported 1200 entries to {out}\n"
@@ -67,9 +69,10 @@ def test_verify_checkpoint_and_export(env: str, tmp_path: Path, capsys: pytest.C
 def test_verify_exits_1_naming_the_first_bad_entry(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     _fill(env, 50)
     asyncio.run(tamper(env, ["UPDATE audit_entry SET target = 'x' WHERE seq = 17"]))
-    assert main(["audit", "verify"]) == 1
-    out = capsys.readouterr().out
-    assert out.startswith("FAILED: first bad entry 17: entry 17 does not match its hash")
+    for full in ([], ["--full"]):
+        assert main(["audit", "verify", *full]) == 1
+        out = capsys.readouterr().out
+        assert out.startswith("FAILED: first bad entry 17: entry 17 does not match its hash")
 
 
 def test_prune_needs_a_date_or_the_retention_setting(env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -97,14 +97,15 @@ class AuditService:
         entries = [_entry(row, slug) for row, slug in rows[:limit]]
         return AuditPage(entries=entries, next_before=entries[-1].seq if len(rows) > limit else None)
 
-    async def verify(self, principal: Principal) -> VerifyReport:
-        """Verify the whole chain and every checkpoint (open to both admin roles: it reveals no entry's content).
+    async def verify(self, principal: Principal, *, full: bool = False) -> VerifyReport:
+        """Verify the whole chain and every checkpoint (open to both admin roles: it reveals no entry's content);
+        ``full`` walks every entry even when the quick check passes (see ``verify_ledger``).
 
         Raises:
             PermissionDenied: not an admin.
         """
         await audit_scope(self.db, principal)
-        return await verify_ledger(self.db, self.signer)
+        return await verify_ledger(self.db, self.signer, full=full)
 
     async def proof(self, principal: Principal, seq: int, tree_size: int | None = None) -> InclusionProof:
         """The inclusion proof of an entry the caller may see.

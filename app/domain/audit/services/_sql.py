@@ -1,8 +1,9 @@
 """What differs between SQLite and PostgreSQL: the append lock, and the entry body built by the database itself.
 
-Verification reads ``(seq, prev_hash, hash, body)`` with ``body`` concatenated by the database from the stored
-columns in the canonical form of :mod:`app.domain.audit.encoding`: one bytes value per entry, fetched in batches
-through the driver (no ORM objects, no SQLAlchemy rows), so the loop that checks them stays tight.
+The full verification walk reads ``(seq, prev_hash, hash, body)`` with ``body`` concatenated by the database from
+the stored columns in the canonical form of :mod:`app.domain.audit.encoding`: one bytes value per entry, fetched in
+batches through the driver (no ORM objects, no SQLAlchemy rows), so the loop that checks them stays tight. (The
+quick check's queries are in ``_scan``.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.domain.audit.encoding import time_text
 
-__all__ = ["Batch", "EntryRow", "dialect_of", "fetch_entries", "insert_entries", "lock_ledger", "read_head"]
+__all__ = [
+    "PG_BODY",
+    "Batch",
+    "EntryRow",
+    "dialect_of",
+    "driver_of",
+    "fetch_entries",
+    "insert_entries",
+    "lock_ledger",
+    "read_head",
+    "stored_nodes",
+]
 
 # Any constant works; this one spells "BRAUDIT" so that pg_locks shows whose it is.
 ADVISORY_LOCK_KEY: Final = 0x42_52_41_55_44_49_54
@@ -33,15 +45,18 @@ _SQLITE_BODY: Final = (
     "CAST(seq || char(31) || created_at || char(31) || coalesce(lower(hex(organization_id)), '') || char(31) || "
     "actor || char(31) || action || char(31) || target || char(31) || payload AS BLOB)"
 )
-_PG_BODY: Final = (
+PG_BODY: Final = (  # PostgreSQL's canonical body of the row in scope
     "convert_to(seq::text || chr(31) || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || "
     "chr(31) || coalesce(replace(organization_id::text, '-', ''), '') || chr(31) || actor || chr(31) || action || "
     "chr(31) || target || chr(31) || payload, 'UTF8')"
 )
 _SQLITE_BATCH: Final = (f"SELECT seq, prev_hash, hash, {_SQLITE_BODY} FROM audit_entry "  # noqa: S608  (constants)
                         "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
-_PG_BATCH: Final = (f"SELECT seq, prev_hash, hash, {_PG_BODY} FROM audit_entry "  # noqa: S608  (constants)
+_PG_BATCH: Final = (f"SELECT seq, prev_hash, hash, {PG_BODY} FROM audit_entry "  # noqa: S608  (constants)
                     "WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3")
+
+
+_NODES: Final = "SELECT level, idx, hash FROM audit_node"
 
 
 async def dialect_of(db: AsyncSession) -> str:
@@ -49,7 +64,8 @@ async def dialect_of(db: AsyncSession) -> str:
     return (await db.connection()).dialect.name
 
 
-async def _driver(connection: AsyncConnection) -> Any:
+async def driver_of(connection: AsyncConnection) -> Any:
+    """The driver's own connection under ``connection`` (aiosqlite or asyncpg)."""
     raw = await connection.get_raw_connection()
     return raw.driver_connection
 
@@ -65,7 +81,7 @@ async def lock_ledger(db: AsyncSession) -> None:
     if connection.dialect.name == "postgresql":
         await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         return
-    driver = await _driver(connection)
+    driver = await driver_of(connection)
     if not driver.in_transaction:
         cursor = await driver.execute("BEGIN IMMEDIATE")
         await cursor.close()
@@ -75,7 +91,7 @@ async def read_head(db: AsyncSession) -> tuple[int, int | None, bytes | None]:
     """``(0, seq, hash)`` of the last entry, else ``(1, tree_size, head_hash)`` of the last checkpoint, else
     ``(2, None, None)``."""
     connection = await db.connection()
-    driver = await _driver(connection)
+    driver = await driver_of(connection)
     for source, query in enumerate((_HEAD, _CHECKPOINT_HEAD)):
         if connection.dialect.name == "postgresql":
             row = await driver.fetchrow(query)
@@ -90,7 +106,7 @@ async def read_head(db: AsyncSession) -> tuple[int, int | None, bytes | None]:
 async def insert_entries(db: AsyncSession, rows: list[EntryRow]) -> None:
     """Insert entries through the driver, converting values as the column types do (see ``AuditEntry``)."""
     connection = await db.connection()
-    driver = await _driver(connection)
+    driver = await driver_of(connection)
     if connection.dialect.name == "postgresql":
         if len(rows) == 1:  # asyncpg's executemany costs twice a plain execute for one row
             await driver.execute(_PG_INSERT, *rows[0])
@@ -106,8 +122,20 @@ async def insert_entries(db: AsyncSession, rows: list[EntryRow]) -> None:
 async def fetch_entries(db: AsyncSession, after: int, through: int, limit: int) -> Batch:
     """Entries with ``after < seq <= through`` in order, at most ``limit``, as ``(seq, prev_hash, hash, body)``."""
     connection = await db.connection()
-    driver = await _driver(connection)
+    driver = await driver_of(connection)
     if connection.dialect.name == "postgresql":
         return cast(Batch, await driver.fetch(_PG_BATCH, after, through, limit))
     async with driver.execute(_SQLITE_BATCH, (after, through, limit)) as cursor:
         return cast(Batch, await cursor.fetchall())
+
+
+async def stored_nodes(db: AsyncSession) -> dict[tuple[int, int], bytes]:
+    """Every stored subtree hash by ``(level, index)`` (one row per 128 entries: 8,000 rows for a million)."""
+    connection = await db.connection()
+    driver = await driver_of(connection)
+    if connection.dialect.name == "postgresql":
+        rows = await driver.fetch(_NODES)
+    else:
+        async with driver.execute(_NODES) as cursor:
+            rows = await cursor.fetchall()
+    return {(int(level), int(index)): bytes(digest) for level, index, digest in rows}

@@ -1,6 +1,8 @@
-"""Verification: walk the whole ledger once, in order, and name the first thing wrong.
+"""Verification: a quick yes/no check of the whole ledger (``_quick``), and only when it says no (or ``full=True``)
+a walk of the whole ledger, in order, that names the first thing wrong. A ledger the walk fails never passes the
+quick check; the report of a ledger that passes both is the same.
 
-Checked: every entry's hash against its stored fields (the database builds the canonical body, see ``_sql``),
+The walk checks every entry's hash against its stored fields (the database builds the canonical body, see ``_sql``),
 every link to the previous entry, gap-free sequence numbers, the Merkle root and chain head of every checkpoint
 (recomputed from the entries), every checkpoint signature, and every stored subtree hash on the way.
 
@@ -16,18 +18,19 @@ import gc
 import hashlib
 import time
 from collections.abc import Iterator, Sequence
-from datetime import datetime
-from typing import Final, NamedTuple
+from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AuditCheckpoint, AuditEntry, AuditNode, AuditPrune
-from app.domain.audit.encoding import GENESIS, checkpoint_message
+from app.db.models import AuditCheckpoint, AuditEntry, AuditPrune
+from app.domain.audit.encoding import GENESIS
 from app.domain.audit.merkle import Frontier
 from app.domain.audit.schemas import ProblemKind, VerifyProblem, VerifyReport
 from app.domain.audit.services._checkpoints import TILE, TILE_LEVEL, load_nodes
-from app.domain.audit.services._sql import Batch, fetch_entries
+from app.domain.audit.services._quick import StoredCheckpoint as _Checkpoint
+from app.domain.audit.services._quick import ledger_intact, signature_ok
+from app.domain.audit.services._sql import Batch, fetch_entries, stored_nodes
 from app.domain.audit.signing import LedgerSigner
 from app.lib.i18n import gettext as _
 
@@ -46,15 +49,6 @@ class _Found(Exception):  # noqa: N818  (control flow inside this module, never 
 def _problem(kind: ProblemKind, message: str, *, seq: int | None = None, through: int | None = None,
              checkpoint: int | None = None) -> _Found:
     return _Found(VerifyProblem(kind=kind, message=message, seq=seq, through=through, checkpoint=checkpoint))
-
-
-class _Checkpoint(NamedTuple):
-    tree_size: int
-    root_hash: bytes
-    head_hash: bytes
-    created_at: datetime
-    key_id: str
-    signature: bytes
 
 
 def _first_mismatch(left: Sequence[object], right: Sequence[object]) -> int:
@@ -81,8 +75,7 @@ class _Walk:
                 "the checkpoint of %(size)s entries was signed by key %(key)s, not by this server's key %(ours)s "
                 "(was BR_SECRET_KEY changed?)") % {"size": cp.tree_size, "key": cp.key_id, "ours": self.signer.key_id},
                 checkpoint=cp.tree_size)
-        message = checkpoint_message(cp.tree_size, cp.created_at, cp.root_hash, cp.head_hash)
-        if not self.signer.verify(message, cp.signature):
+        if not signature_ok(self.signer, cp):
             raise _problem("checkpoint_signature", _(
                 "the signature of the checkpoint of %(size)s entries is not valid: the checkpoint was altered")
                 % {"size": cp.tree_size}, checkpoint=cp.tree_size)
@@ -168,12 +161,6 @@ class _Walk:
         self.proven = cp.tree_size
 
 
-async def _stored_nodes(db: AsyncSession) -> dict[tuple[int, int], bytes]:
-    """Every stored subtree hash (one row per 128 entries: 8,000 rows for a million)."""
-    rows = await db.execute(select(AuditNode.level, AuditNode.index, AuditNode.hash))
-    return {(int(level), int(index)): bytes(node) for level, index, node in rows}
-
-
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: each batch allocates 16,384 row tuples, which it would otherwise walk
@@ -207,8 +194,32 @@ async def _start(db: AsyncSession, signer: LedgerSigner, checkpoints: Sequence[_
     return walk, pruned
 
 
-async def verify_ledger(db: AsyncSession, signer: LedgerSigner, *, batch: int = BATCH) -> VerifyReport:
-    """Verify the whole ledger (see the module docstring); never raises for a bad ledger, reports it."""
+async def _walk_entries(db: AsyncSession, walk: _Walk, head: int, batch: int) -> None:
+    """The full walk over every entry after the prune; raises :class:`_Found` with the first problem."""
+    with _collector_paused():
+        while walk.expect <= head:
+            rows = await fetch_entries(db, walk.expect - 1, head, batch)
+            if not rows:
+                break
+            walk.batch(rows)
+    if walk.pending:
+        missing = walk.pending[0].tree_size
+        raise _problem("missing", _("entries %(first)s to %(last)s are missing: the checkpoint of %(size)s "
+                                    "entries covers them") % {"first": walk.expect, "last": missing,
+                                                              "size": missing},
+                       seq=walk.expect, through=missing, checkpoint=missing)
+
+
+async def verify_ledger(db: AsyncSession, signer: LedgerSigner, *, batch: int = BATCH,
+                        full: bool = False) -> VerifyReport:
+    """Verify the whole ledger (see the module docstring); never raises for a bad ledger, reports it.
+
+    Args:
+        db: the session to read with.
+        signer: the key checkpoints must be signed with.
+        batch: entries per batch of the full walk.
+        full: walk every entry even when the quick check passes (tests and benchmarks compare the two).
+    """
     began = time.perf_counter()
     # Plain rows, not ORM objects: the session may hold checkpoints loaded before someone changed them.
     stored = await db.execute(select(AuditCheckpoint.tree_size, AuditCheckpoint.root_hash, AuditCheckpoint.head_hash,
@@ -221,19 +232,11 @@ async def verify_ledger(db: AsyncSession, signer: LedgerSigner, *, batch: int = 
     pruned, walk, problem = 0, None, None
     try:
         walk, pruned = await _start(db, signer, checkpoints)
-        walk.nodes = await _stored_nodes(db)
-        with _collector_paused():
-            while walk.expect <= head:
-                rows = await fetch_entries(db, walk.expect - 1, head, batch)
-                if not rows:
-                    break
-                walk.batch(rows)
-        if walk.pending:
-            missing = walk.pending[0].tree_size
-            raise _problem("missing", _("entries %(first)s to %(last)s are missing: the checkpoint of %(size)s "
-                                        "entries covers them") % {"first": walk.expect, "last": missing,
-                                                                  "size": missing},
-                           seq=walk.expect, through=missing, checkpoint=missing)
+        walk.nodes = await stored_nodes(db)
+        if not full and await ledger_intact(db, signer, checkpoints, nodes=walk.nodes, pruned=pruned, head=head):
+            walk.count = max(0, head - pruned)
+        else:
+            await _walk_entries(db, walk, head, batch)
     except _Found as found:
         problem = found.problem
     latest = checkpoints[-1].tree_size if checkpoints else None
