@@ -39,6 +39,7 @@ bench: setup  ## reproducible benchmarks against same-run baselines (see bench/R
 	$(UV) run python bench/bench_server.py
 	$(UV) run python bench/bench_audit.py
 	$(UV) run python bench/bench_merge.py
+	$(UV) run python bench/bench_live.py
 
 schema:  ## regenerate the shipped JSON Schema after a model change
 	$(UV) run python -m buildrunner.spec.schema

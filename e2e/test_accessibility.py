@@ -68,6 +68,10 @@ PAGES = (
     PageCase("discussion of a microstep", "/p/{key}/comments/microstep/{microstep}", signed_in=True),
     PageCase("mention suggestions", "/p/{key}/mentions?q=a", signed_in=True),
     PageCase("teams", "/orgs/{org}/teams", signed_in=True),
+    PageCase("notifications", "/notifications", signed_in=True),
+    PageCase("notifications, filtered", "/notifications?unread=1&priority=high", signed_in=True),
+    PageCase("notifications, a bad filter", "/notifications?priority=critical", signed_in=True, status=422),
+    PageCase("notification settings", "/settings/notifications", signed_in=True),
     PageCase("error page (404), signed in", "/p/NOPE", signed_in=True, status=404),
     # Other locales (lang attributes, longer strings)
     PageCase("login in German", "/login?lang=de"),
@@ -346,3 +350,27 @@ def test_audit_ledger_page_has_no_axe_violations(new_context: ContextFactory, ad
     refused = page.goto("/admin/audit?action=Not+an+action")
     assert refused is not None and refused.status == 422
     audit(page)
+
+
+def test_notification_flyout_and_settings_error_have_no_axe_violations(alice_page: Page) -> None:
+    """The header's flyout opened from the keyboard (focus moves in; Escape closes it and gives focus back), and
+    the preferences form refusing a webhook address."""
+    alice_page.goto("/notifications")
+    toggle = alice_page.get_by_role("button", name="Recent notifications")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.focus()
+    alice_page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    flyout = alice_page.get_by_role("region", name="Recent notifications")
+    expect(flyout.get_by_role("heading", name="Recent notifications")).to_be_visible()
+    expect(flyout.locator(":focus")).to_have_count(1)  # focus moved into the flyout (its first link or button)
+    audit(alice_page)
+    alice_page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(flyout).to_be_hidden()
+    alice_page.goto("/settings/notifications")
+    alice_page.get_by_label("Slack incoming webhook address").fill("http://hooks.slack.com/services/x")
+    alice_page.get_by_role("button", name="Save preferences").click()
+    expect(alice_page.get_by_role("alert")).to_contain_text("https URL")
+    audit(alice_page)

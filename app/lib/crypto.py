@@ -1,7 +1,8 @@
-"""Password hashing (argon2id), random tokens and token hashes."""
+"""Password hashing (argon2id), random tokens and token hashes, and encryption of stored secrets."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -9,8 +10,12 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
+    "SecretBox",
     "check_password",
     "configure_password_hasher",
     "dummy_password_check",
@@ -81,3 +86,26 @@ def hash_token(token: str) -> str:
 def tokens_equal(left: str, right: str) -> bool:
     """Constant-time comparison of two strings."""
     return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))
+
+
+class SecretBox:
+    """Two-way encryption of secrets kept in the database (webhook URLs are credentials): Fernet (AES-128-CBC with
+    HMAC-SHA256) under a key derived by HKDF from ``BR_SECRET_KEY`` and a ``purpose`` label, so the key that signs
+    sessions never encrypts directly and each use has a key of its own. Rotating the secret key makes what was stored
+    unreadable (it must be entered again) rather than wrong."""
+
+    def __init__(self, secret_key: str, purpose: bytes) -> None:
+        """Derive this purpose's key from ``secret_key``."""
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret_key.encode("utf-8"))
+        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def encrypt(self, text: str) -> str:
+        """The ciphertext of ``text``, as ASCII text for a database column."""
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str | None:
+        """The text ``token`` encrypts, or ``None`` when it was encrypted under another secret key (or is not one)."""
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError):
+            return None

@@ -23,6 +23,7 @@ from app.domain.audit import api as audit_api
 from app.domain.comments import api as comments_api
 from app.domain.governance import api as governance_api
 from app.domain.live import api as live_api
+from app.domain.notifications import api as notifications_api
 from app.domain.orgs import api as orgs_api
 from app.domain.projects import api as projects_api
 from app.domain.projects.permissions import ACTION_SCOPE, Action
@@ -147,6 +148,6 @@ def api_router() -> Router:
         path=API_PREFIX,
         route_handlers=[projects_api.router, accounts_api.router, orgs_api.router, audit_api.router,
                         comments_api.router, teams_api.router, governance_api.router, timeline_api.router,
-                        live_api.router],
+                        live_api.router, notifications_api.router],
         guards=[authorize], before_request=check_request,
     )

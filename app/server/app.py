@@ -16,12 +16,15 @@ from litestar.template import TemplateConfig
 
 from app.domain.audit.services import configure as configure_ledger
 from app.domain.live.events import HUB_STATE_KEY, LiveHub
+from app.domain.notifications.services import NotificationSubscriber
 from app.server.auth import AuthMiddleware
 from app.server.compression import GzipRequestMiddleware
 from app.server.csrf import BearerExemptCSRFMiddleware, csrf_config
 from app.server.database import DB_CONFIG_STATE_KEY, build_database
 from app.server.deps import dependencies
 from app.server.errors import exception_handlers
+from app.server.jobs._runtime import AppJobs
+from app.server.jobs_web import JOBS_STATE_KEY
 from app.server.routes import route_handlers
 from app.server.settings import Settings
 from app.server.web import LocaleMiddleware, template_engine
@@ -42,11 +45,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_ledger(settings)  # the audit ledger's checkpoint key and interval, for record() anywhere
     db_config, db_plugin = build_database(settings)
     hub = LiveHub(settings)
+    jobs = AppJobs(settings)  # SAQ producer with BR_REDIS_URL, else the in-process job runner
+    notifications = NotificationSubscriber(db_config.create_session_maker(), secret_key=settings.secret_key,
+                                           base_url=settings.base_url)
     app = Litestar(
         route_handlers=[*route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         plugins=[db_plugin, hub.plugin],
-        on_startup=[hub.on_startup],
-        on_shutdown=[hub.on_shutdown],
+        on_startup=[jobs.on_startup, hub.on_startup, notifications.on_startup],
+        on_shutdown=[hub.on_shutdown, notifications.on_shutdown, jobs.on_shutdown],
         middleware=[
             LocaleMiddleware(),
             GzipRequestMiddleware(settings.max_body_bytes),
@@ -67,5 +73,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state[DB_CONFIG_STATE_KEY] = db_config
     app.state[HUB_STATE_KEY] = hub
+    app.state[JOBS_STATE_KEY] = jobs
     logging.getLogger("buildrunner").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app

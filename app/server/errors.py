@@ -16,7 +16,7 @@ from app.lib import i18n
 from app.lib.errors import DomainError, RateLimited
 from app.lib.i18n import N_
 from app.lib.i18n import gettext as _
-from app.server.web import page
+from app.server.web import LOCALE_SCOPE_KEY, page, request_locale
 
 __all__ = ["exception_handlers", "problem_response"]
 
@@ -74,6 +74,13 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         return _unexpected(request, exc)
     extra: dict[str, Any] = {}
     detail = exc.detail
+    if LOCALE_SCOPE_KEY not in request.scope:  # the router refused the path or method: no middleware ran
+        i18n.use_locale(request_locale(request.query_params.get("lang"), request.headers.get("cookie", ""),
+                                       request.headers.get("accept-language")))
+        if exc.status_code == 404:
+            detail = _("there is nothing at this address; check it, or start again from the home page")
+        elif exc.status_code == 405:
+            detail = _("this address does not take %(method)s requests") % {"method": request.method}
     if isinstance(exc.__cause__, SerializationException):  # the body could not be decoded at all
         detail = _("the body is not valid JSON (%(error)s); send one JSON object as the schema at /schema describes") \
             % {"error": detail}

@@ -44,6 +44,13 @@ class Settings:
     live_heartbeat_seconds: int = 15
     live_history: int = 1000
     live_backlog: int = 256
+    worker_concurrency: int = 10
+    job_timeout_seconds: int = 60
+    job_retries: int = 3
+    job_heartbeat_seconds: int = 30
+    delivery_max_attempts: int = 8
+    delivery_retry_seconds: int = 30
+    delivery_sweep_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -88,6 +95,13 @@ class Settings:
             live_heartbeat_seconds=_int(env, "BR_LIVE_HEARTBEAT_SECONDS", 15, low=1, high=3600),
             live_history=_int(env, "BR_LIVE_HISTORY", 1000, low=1, high=1_000_000),
             live_backlog=_int(env, "BR_LIVE_BACKLOG", 256, low=1, high=100_000),
+            worker_concurrency=_int(env, "BR_WORKER_CONCURRENCY", 10, low=1, high=1000),
+            job_timeout_seconds=_int(env, "BR_JOB_TIMEOUT_SECONDS", 60, low=1, high=86_400),
+            job_retries=_int(env, "BR_JOB_RETRIES", 3, low=1, high=100),
+            job_heartbeat_seconds=_int(env, "BR_JOB_HEARTBEAT_SECONDS", 30, low=1, high=3600),
+            delivery_max_attempts=_int(env, "BR_DELIVERY_MAX_ATTEMPTS", 8, low=1, high=100),
+            delivery_retry_seconds=_int(env, "BR_DELIVERY_RETRY_SECONDS", 30, low=1, high=86_400),
+            delivery_sweep_seconds=_int(env, "BR_DELIVERY_SWEEP_SECONDS", 60, low=1, high=3600),
         )
 
 

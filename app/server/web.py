@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import jinja2
 from jinja2_fragments.litestar import HTMXBlockTemplate
@@ -57,6 +57,16 @@ def template_engine(directory: Path) -> JinjaTemplateEngine:
     return JinjaTemplateEngine.from_environment(env)
 
 
+#: Set in the ASGI scope once :class:`LocaleMiddleware` chose the request's locale. The router refuses an unknown
+#: path or method before any middleware runs, so the error handlers choose it themselves when it is missing.
+LOCALE_SCOPE_KEY: Final = "br_locale"
+
+
+def request_locale(query: str | None, cookie_header: str, accept_language: str | None) -> str:
+    """The locale of a request: ``?lang=``, then the ``br_lang`` cookie, then Accept-Language."""
+    return i18n.negotiate(query, _cookie(cookie_header, LANG_COOKIE), accept_language)
+
+
 class LocaleMiddleware(ASGIMiddleware):
     """Makes the request's locale current: ``?lang=``, then the ``br_lang`` cookie, then Accept-Language."""
 
@@ -65,9 +75,9 @@ class LocaleMiddleware(ASGIMiddleware):
         query = _query_lang(scope.get("query_string", b""))
         headers = {name: value.decode("latin-1") for name, value in scope.get("headers", ())
                    if name in (b"cookie", b"accept-language")}
-        locale = i18n.negotiate(query, _cookie(headers.get(b"cookie", ""), LANG_COOKIE),
-                                headers.get(b"accept-language"))
+        locale = request_locale(query, headers.get(b"cookie", ""), headers.get(b"accept-language"))
         token = i18n.use_locale(locale)
+        cast("dict[str, Any]", scope)[LOCALE_SCOPE_KEY] = locale  # the error handlers: the middleware ran
         remember = query is not None and i18n.language_of(query) == locale
 
         async def send_with_cookie(message: Message) -> None:

@@ -6,8 +6,10 @@ from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditCheckpoint, AuditEntry, AuditNode, AuditPrune
 from app.db.models.auth import EmailToken, UserSession
 from app.db.models.comment import Comment, CommentAttachment, CommentMention, CommentVersion, Watch
+from app.db.models.delivery import Delivery
 from app.db.models.governance import Approval, ApprovalComment, ProjectPolicy
 from app.db.models.mail import OutboxMail
+from app.db.models.notification import Notification, NotificationPreference, NotificationWebhook
 from app.db.models.org import Membership, Organization
 from app.db.models.plan import PlanItem, PlanRevision
 from app.db.models.project import Project, ProjectMember
@@ -27,9 +29,13 @@ __all__ = [
     "CommentAttachment",
     "CommentMention",
     "CommentVersion",
+    "Delivery",
     "EmailToken",
     "IdempotencyRecord",
     "Membership",
+    "Notification",
+    "NotificationPreference",
+    "NotificationWebhook",
     "Organization",
     "OutboxMail",
     "PlanConflict",

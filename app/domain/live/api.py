@@ -55,7 +55,8 @@ async def project_events(request: Request[Any, Any, Any], principal: Caller, pro
     """``text/event-stream`` of the project's comments and plan revisions: each event has an ``id:``, its type as
     ``event:`` and JSON ``data:`` ``{id, type, project, entity, data, at}``. A comment line every 15 s keeps the
     connection open; ``event: reset`` says events were missed beyond the kept history (reload), ``event: overflow``
-    that the client read too slowly and was disconnected (reconnect with Last-Event-ID)."""
+    that the client read too slowly and was disconnected (reconnect with Last-Event-ID). ``event: presence`` (no
+    ``id:``, never replayed) says who is viewing which item and who is typing, whole, after each change."""
     after = parse_last_event_id(last_event_id)
     project = await projects.get(principal, key, org=org)
     stream = live_hub(request.app).stream(project.id, after, follow=follow)

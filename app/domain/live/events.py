@@ -15,17 +15,20 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Final
 from uuid import UUID
 
+import msgspec
 from litestar import Litestar
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.response.sse import ServerSentEventMessage
 
+from app.domain.live.presence import MemoryPresence, PresenceStore, RedisPresence, Viewer
+from app.domain.live.schemas import LiveEntity, PresenceEvent
 from app.domain.live.services import EventLog, MemoryEventLog, RedisEventLog, channel_of, live_fields, read_head
-from app.lib import events
+from app.lib import clock, events
 from app.server.settings import Settings
 
-__all__ = ["HUB_STATE_KEY", "LiveHub", "live_hub"]
+__all__ = ["HUB_STATE_KEY", "RETRY_MS", "LiveHub", "Signal", "live_hub"]
 
 HUB_STATE_KEY: Final = "live_hub"
 RETRY_MS: Final = 3000  # how long an EventSource waits before reconnecting
@@ -51,9 +54,11 @@ class LiveHub:
             self._pubsub_redis = Redis.from_url(settings.redis_url)
             backend: Any = RedisChannelsPubSubBackend(redis=self._pubsub_redis, key_prefix="br:live:channels")
             self.log = RedisEventLog(self._redis, settings.live_history)
+            self.presence: PresenceStore = RedisPresence(self._redis)
         else:
             backend = MemoryChannelsBackend()
             self.log = MemoryEventLog(settings.live_history)
+            self.presence = MemoryPresence()
         # A full backlog costs only that subscriber events (nobody else waits for it); its stream then ends with
         # ``event: overflow`` (see :meth:`stream`). "dropleft", not "backoff": with "backoff" the queue is a bounded
         # asyncio.Queue, and Litestar's unsubscribe awaits ``put(None)`` on it, so leaving a full one hangs forever.
@@ -84,52 +89,74 @@ class LiveHub:
         encoded = await self.log.append(project_id, event, entity, data)
         self.plugin.publish(encoded, channel_of(project_id))
 
-    async def stream(self, project_id: UUID, last_event_id: int | None, *,
-                     follow: bool = True) -> AsyncGenerator[ServerSentEventMessage]:
-        """The SSE messages of a project for one client: the events it missed after ``last_event_id`` (or
-        ``event: reset`` when they are no longer kept), then (``follow``) new ones as they happen, a comment every
-        ``heartbeat`` seconds when idle, and ``event: overflow`` before ending when the client fell ``backlog``
-        events behind."""
+    async def publish_presence(self, project_id: UUID, change: str, viewer: Viewer) -> None:
+        """Publish who is viewing and typing now, after ``viewer``'s ``change`` (join, leave or typing)."""
+        snapshot = await self.presence.snapshot(project_id)
+        kind, _, ident = viewer.entity.partition(":")
+        event = PresenceEvent(project=str(project_id), entity=LiveEntity(type=kind, id=ident) if ident else None,
+                              at=clock.now(), data={"change": {"kind": change, **msgspec.structs.asdict(viewer)},
+                                                    **msgspec.structs.asdict(snapshot)})
+        self.plugin.publish(msgspec.json.encode(event), channel_of(project_id))
+
+    async def items(self, project_id: UUID, last_event_id: int | None, *,
+                    follow: bool = True) -> AsyncGenerator[bytes | Signal]:
+        """A project's stream for one client, before it is framed: :attr:`Signal.CONNECTED`, the encoded events it
+        missed after ``last_event_id`` (or :attr:`Signal.RESET` when they are no longer kept), then (``follow``) new
+        ones as they happen, a heartbeat every ``heartbeat`` seconds when idle, and :attr:`Signal.OVERFLOW` before
+        ending when the client fell ``backlog`` events behind."""
         async with self.plugin.start_subscription(channel_of(project_id)) as subscriber:
-            yield ServerSentEventMessage(retry=RETRY_MS, comment="connected")
-            replayed: set[int] = set()
+            yield Signal.CONNECTED
+            replayed: set[int | None] = set()  # the live events already sent from the history
             if last_event_id is not None:
                 missed = await self.log.since(project_id, last_event_id)
                 if missed is None:
-                    yield ServerSentEventMessage(event="reset", data='{"reload": true}')
+                    yield Signal.RESET
                 else:
                     for number, data in missed:
                         replayed.add(number)
-                        yield _message(data)
+                        yield data
             if not follow:
                 return
             # aclosing: leaving early (overflow, or the client went away) cancels the pending read at once.
             async with contextlib.aclosing(self._live(subscriber.iter_events(),
                                                       subscriber_size=lambda: subscriber.qsize)) as live:
                 async for item in live:
-                    if item is _Signal.HEARTBEAT:
-                        yield ServerSentEventMessage(comment="heartbeat")
-                    elif item is _Signal.OVERFLOW:
-                        yield ServerSentEventMessage(event="overflow", data='{"reload": true}')
-                        return
-                    elif isinstance(item, bytes) and read_head(item).id not in replayed:
-                        yield _message(item)
+                    if isinstance(item, Signal):
+                        yield item
+                        if item is Signal.OVERFLOW:
+                            return
+                    elif read_head(item).id not in replayed:  # presence (no id) is never replayed
+                        yield item
+
+    async def stream(self, project_id: UUID, last_event_id: int | None, *,
+                     follow: bool = True) -> AsyncGenerator[ServerSentEventMessage]:
+        """The JSON SSE messages of :meth:`items`: ``event: reset`` / ``event: overflow`` say reload or reconnect."""
+        async with contextlib.aclosing(self.items(project_id, last_event_id, follow=follow)) as items:
+            async for item in items:
+                if item is Signal.CONNECTED:
+                    yield ServerSentEventMessage(retry=RETRY_MS, comment="connected")
+                elif item is Signal.HEARTBEAT:
+                    yield ServerSentEventMessage(comment="heartbeat")
+                elif isinstance(item, Signal):
+                    yield ServerSentEventMessage(event=item.value, data='{"reload": true}')
+                else:
+                    yield _message(item)
 
     async def _live(self, items: AsyncIterator[bytes], *,
-                    subscriber_size: Callable[[], int]) -> AsyncGenerator[bytes | _Signal]:
+                    subscriber_size: Callable[[], int]) -> AsyncGenerator[bytes | Signal]:
         """``items``, with a heartbeat after each idle ``heartbeat`` seconds and an overflow once the subscriber's
         backlog is full (the next event would push out one it has not sent, so the client would silently miss it)."""
         pending: asyncio.Future[bytes] | None = None
         try:
             while True:
                 if subscriber_size() >= self.backlog:
-                    yield _Signal.OVERFLOW
+                    yield Signal.OVERFLOW
                     return
                 if pending is None:
                     pending = asyncio.ensure_future(anext(items))
                 done, _ = await asyncio.wait({pending}, timeout=self.heartbeat)
                 if not done:
-                    yield _Signal.HEARTBEAT
+                    yield Signal.HEARTBEAT
                     continue
                 try:
                     item = pending.result()
@@ -144,7 +171,11 @@ class LiveHub:
                     await pending
 
 
-class _Signal(enum.Enum):
+class Signal(enum.Enum):
+    """What a stream says besides events."""
+
+    CONNECTED = "connected"
+    RESET = "reset"
     HEARTBEAT = "heartbeat"
     OVERFLOW = "overflow"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["EventHead", "LiveEntity", "LiveEvent"]
+__all__ = ["EventHead", "LiveEntity", "LiveEvent", "PresenceEvent"]
 
 
 class LiveEntity(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,8 +33,22 @@ class LiveEvent(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
 
 
-class EventHead(msgspec.Struct, frozen=True):
-    """The two fields a stream needs to frame an encoded :class:`LiveEvent` (decoding the rest is not needed)."""
+class PresenceEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is viewing and typing changed (``type`` is ``presence``). It has no ``id``: presence is a state, sent
+    again whole on each change, so it is neither numbered nor replayed (an id would move the client's
+    ``Last-Event-ID``). ``data`` holds ``change`` (``join``, ``leave`` or ``typing``, with ``user_id``, ``name`` and
+    ``entity``), ``viewers`` and ``typing`` (lists of ``{user_id, name, entity}``)."""
 
-    id: int
+    type: str = "presence"
+    project: str
+    entity: LiveEntity | None
+    data: dict[str, Any]
+    at: datetime
+
+
+class EventHead(msgspec.Struct, frozen=True):
+    """The two fields a stream needs to frame an encoded :class:`LiveEvent` or :class:`PresenceEvent` (decoding the
+    rest is not needed); ``id`` is None for presence."""
+
     type: str
+    id: int | None = None

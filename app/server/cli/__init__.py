@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.server.cli import _audit
+from app.server.cli import _audit, _worker
 from app.server.cli._commands import COMMANDS, CliError
 
 __all__ = ["build_parser", "main", "run"]
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("--expires-days", type=int, help="days until the key expires (default: never)")
     key.add_argument("--org", help="limit the key to one organization (slug)")
     _audit.add_parser(sub)
+    _worker.add_parser(sub)
     return parser
 
 
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return the exit code (2 for any error, printed as one line)."""
     args = build_parser().parse_args(argv)
     try:
-        return {**COMMANDS, "audit": _audit.cmd_audit}[args.command](args)
+        return {**COMMANDS, "audit": _audit.cmd_audit, "worker": _worker.cmd_worker}[args.command](args)
     except CliError as exc:
         print(f"br-server: {exc}", file=sys.stderr)
         return 2

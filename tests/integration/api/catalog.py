@@ -31,6 +31,7 @@ NO_APPROVAL: Final = "00000000-0000-7000-8000-000000000001"
 NO_COMMENT: Final = "00000000-0000-7000-8000-000000000002"
 NO_ATTACHMENT: Final = "00000000-0000-7000-8000-000000000003"
 NO_TEAM: Final = "no-such-team"
+NO_NOTIFICATION: Final = "00000000-0000-7000-8000-000000000004"
 ON_ITEM: Final = "entity_type=microstep&entity_id=" + MICROSTEP
 
 
@@ -60,7 +61,7 @@ class Endpoint:
         path = self.path.format(key="WEB", microstep_id=MICROSTEP, criterion_id="c1", number="1", slug="acme",
                                 key_id=key_id, conflict_id=NO_CONFLICT, seq="1",
                                 approval_id=NO_APPROVAL, comment_id=NO_COMMENT, attachment_id=NO_ATTACHMENT,
-                                team=NO_TEAM)
+                                team=NO_TEAM, notification_id=NO_NOTIFICATION)
         return "/api/v1" + path + (f"?{self.query}" if self.query else "")
 
     def content(self, unique: str) -> bytes | None:
@@ -171,4 +172,13 @@ ENDPOINTS: Final = {endpoint.operation: endpoint for endpoint in [
     Endpoint("audit.verify", "GET", "/audit/verify", "admin", 403, "user"),
     Endpoint("audit.proof", "GET", "/audit/entries/{seq}/proof", "admin", 403, "user"),
     Endpoint("audit.consistency", "GET", "/audit/consistency", "admin", 403, "user", query="old=1"),
+    # Notifications are the caller's own (tenant "user"); the matrix world has none, so marking one read is 404.
+    Endpoint("notifications.list", "GET", "/notifications", "plan:read", tenant="user"),
+    Endpoint("notifications.read", "POST", "/notifications/{notification_id}/read", "comments:write", 404,
+             "user"),
+    Endpoint("notifications.read_all", "POST", "/notifications/read-all", "comments:write", tenant="user"),
+    Endpoint("notifications.preferences", "GET", "/notifications/preferences", "plan:read", tenant="user"),
+    Endpoint("notifications.update_preferences", "PUT", "/notifications/preferences", "comments:write",
+             tenant="user", body=lambda _: {"settings": [{"kind": "comment.watch", "channel": "email",
+                                                           "enabled": True}]}),
 ]}

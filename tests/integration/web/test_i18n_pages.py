@@ -166,3 +166,21 @@ async def test_an_api_problem_speaks_the_accept_language(client: Client, db: Asy
     assert english.headers["content-language"] == "en"
     assert english.json()["detail"] == "no project 'NOPE' in your organizations"
     assert english.json()["title"] == "Not found"
+
+
+
+@pytest.mark.parametrize(("path", "method", "status"), [("/no/such/page", "GET", 404), ("/login", "DELETE", 405)])
+async def test_pages_the_router_refuses_speak_the_visitors_language(client: Client, path: str, method: str,
+                                                                    status: int) -> None:
+    page = await client.request(method, path, headers={"Accept-Language": "fr"})
+    assert page.status_code == status and '<html lang="fr">' in page.text
+    assert "Not Found" not in page.text and "Method Not Allowed" not in page.text
+
+
+@pytest.mark.parametrize(("path", "method", "status"), [("/api/v1/no-such", "GET", 404),
+                                                       ("/api/v1/projects", "DELETE", 405)])
+async def test_api_answers_the_router_refuses_speak_the_callers_language(client: Client, path: str, method: str,
+                                                                         status: int) -> None:
+    problem = await client.request(method, path, headers={"Cookie": f"{LANG_COOKIE}=es"})
+    assert problem.status_code == status and problem.headers["content-language"] == "es"
+    assert problem.json()["detail"] not in ("Not Found", "Method Not Allowed")

@@ -209,7 +209,7 @@ async def test_status_change_in_place(client: Client, db: AsyncSession, world: W
     await sign_in(client, db, "carol@example.com")
     text = assert_fragment(await post(client, "/p/WEB/m/ms-123/status", {"status": "in_progress"}, headers=HX))
     assert "Status of ms-123 changed to In progress." in text and "status-in_progress" in text
-    assert text.lstrip().startswith("<p>Current status:")
+    assert text.lstrip().startswith('<p aria-atomic="true">Current status:')
     assert await current(db, world, "ms-123") == (3, "in_progress", [False, False])
 
 

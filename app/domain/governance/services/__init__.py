@@ -8,6 +8,7 @@ from __future__ import annotations
 # app.domain.projects.services, so the name is bound before that package starts loading, whichever side loads first.
 from app.domain.governance.services._checks import check_comment, check_target, check_transition
 from app.domain.governance.services._enforce import PlanInput, enforce_plan_revision, enforce_status_change
+from app.domain.governance.services._events import ApprovalEvent
 from app.domain.governance.services._notify import status_label
 from app.domain.governance.services._pages import (
     ApprovalPage,
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_SOURCE",
     "MAX_LISTED",
     "TRANSITION_LABELS",
+    "ApprovalEvent",
     "ApprovalPage",
     "ApprovalService",
     "ApprovalsPage",

@@ -60,6 +60,7 @@ class PolicyService:
             row = await self.approvals.open(actor, project, "policy_change", proposed_hash, rule, comment=comment,
                                             payload={"yaml": text, "base_hash": current.content_hash})
             await self.db.commit()
+            await self.approvals.events.publish()
             return PolicyChange(approval=await detail_of(self.db, row, governing))
         await apply_policy(self.db, actor, project, text, policy, author_id=None if actor.is_system else actor.user_id)
         await self.db.commit()

@@ -27,6 +27,7 @@ from app.domain.governance.services._checks import (
     ledger_target,
     proposed_policy,
 )
+from app.domain.governance.services._events import PendingEvents, approver_ids
 from app.domain.governance.services._notify import Notifier
 from app.domain.governance.services._people import emails_of, people_with_roles
 from app.domain.governance.services._store import apply_policy, current_policy
@@ -55,6 +56,7 @@ class ApprovalService:
         """Bind to a database session; ``mail`` sends the notifications (none: no mail), linking to ``base_url``."""
         self.db = db
         self.notifier = Notifier(mail, base_url)
+        self.events = PendingEvents()  # published after each commit: :meth:`PendingEvents.publish`
 
     # -- reads ------------------------------------------------------------------------------------------------
 
@@ -147,6 +149,7 @@ class ApprovalService:
                                    % {"key": project.key, "what": transition_label(transition)})
         row = await self.open(actor, project, transition, target, rule, comment=comment)
         await self.db.commit()
+        await self.events.publish()
         return await detail_of(self.db, row, policy)
 
     async def open(self, actor: Principal, project: ProjectAccess, transition: str, target: str, rule: ApprovalRule,
@@ -172,6 +175,8 @@ class ApprovalService:
         approvers = await people_with_roles(self.db, project, rule.approvers, exclude=requester)
         await self.notifier.requested(project, row, requester=actor_label(actor), needs=needs_approval(rule),
                                       comment=comment, recipients=approvers)
+        self.events.add("approval.requested", project, row, requester,
+                        await approver_ids(self.db, project, rule.approvers, requester))
         await record(self.db, actor, "approval.request", target=ledger_target(project, row),
                      payload=ledger_payload(project, row), org_id=project.organization_id)
         return row
@@ -202,6 +207,7 @@ class ApprovalService:
         else:
             await self._approve(project, row, actor, rule, comment)
         await self.db.commit()
+        await self.events.publish()
         return await detail_of(self.db, row, await current_policy(self.db, project.id))
 
     async def _approve(self, project: ProjectAccess, row: Approval, actor: Principal, rule: ApprovalRule,
@@ -278,6 +284,7 @@ class ApprovalService:
             requester = (await emails_of(self.db, [row.requested_by_id])).get(row.requested_by_id) \
                 if row.requested_by_id else None
             await self.notifier.decided(project, row, decider=actor_label(actor), comment=comment, recipient=requester)
+            self.events.add("approval.decided", project, row, decider)
         action = {"approved": "approval.approve", "denied": "approval.deny"}.get(status, "approval.withdraw")
         await record(self.db, actor, action, target=ledger_target(project, row),
                      payload={**ledger_payload(project, row), "final": True}, org_id=project.organization_id)
