@@ -24,7 +24,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.lib import i18n
+from app.lib import clock, i18n
 from app.server.settings import Settings
 
 __all__ = [
@@ -54,6 +54,7 @@ def template_engine(directory: Path) -> JinjaTemplateEngine:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["LOCALE_NAMES"] = i18n.LOCALE_NAMES
+    env.globals["now_ms"] = lambda: int(clock.now().timestamp() * 1000)  # a page's render time, for live updates
     return JinjaTemplateEngine.from_environment(env)
 
 

@@ -12,6 +12,7 @@ import contextlib
 import enum
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
@@ -98,12 +99,13 @@ class LiveHub:
                                                     **msgspec.structs.asdict(snapshot)})
         self.plugin.publish(msgspec.json.encode(event), channel_of(project_id))
 
-    async def items(self, project_id: UUID, last_event_id: int | None, *,
-                    follow: bool = True) -> AsyncGenerator[bytes | Signal]:
+    async def items(self, project_id: UUID, last_event_id: int | None, *, follow: bool = True,
+                    since: datetime | None = None) -> AsyncGenerator[bytes | Signal]:
         """A project's stream for one client, before it is framed: :attr:`Signal.CONNECTED`, the encoded events it
-        missed after ``last_event_id`` (or :attr:`Signal.RESET` when they are no longer kept), then (``follow``) new
-        ones as they happen, a heartbeat every ``heartbeat`` seconds when idle, and :attr:`Signal.OVERFLOW` before
-        ending when the client fell ``backlog`` events behind."""
+        missed after ``last_event_id`` (or :attr:`Signal.RESET` when they are no longer kept), or without one, the
+        kept events that happened at or after ``since`` (a page rendered then), then (``follow``) new ones as they
+        happen, a heartbeat every ``heartbeat`` seconds when idle, and :attr:`Signal.OVERFLOW` before ending when the
+        client fell ``backlog`` events behind."""
         async with self.plugin.start_subscription(channel_of(project_id)) as subscriber:
             yield Signal.CONNECTED
             replayed: set[int | None] = set()  # the live events already sent from the history
@@ -113,6 +115,12 @@ class LiveHub:
                     yield Signal.RESET
                 else:
                     for number, data in missed:
+                        replayed.add(number)
+                        yield data
+            elif since is not None:  # the events between the page's render and this connection
+                for number, data in await self.log.recent(project_id):
+                    at = read_head(data).at
+                    if at is not None and at >= since:
                         replayed.add(number)
                         yield data
             if not follow:

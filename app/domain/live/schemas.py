@@ -47,8 +47,9 @@ class PresenceEvent(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class EventHead(msgspec.Struct, frozen=True):
-    """The two fields a stream needs to frame an encoded :class:`LiveEvent` or :class:`PresenceEvent` (decoding the
+    """The fields a stream needs to frame an encoded :class:`LiveEvent` or :class:`PresenceEvent` (decoding the
     rest is not needed); ``id`` is None for presence."""
 
     type: str
     id: int | None = None
+    at: datetime | None = None

@@ -4,7 +4,7 @@ per-project history that ``Last-Event-ID`` replays from (in memory, or in Redis 
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 from uuid import UUID
 
 import msgspec
@@ -83,6 +83,10 @@ class EventLog(Protocol):
         """The events after ``last_id``, or None when they are no longer all kept (the client must reload)."""
         ...
 
+    async def recent(self, project_id: UUID) -> Missed:
+        """Every event still kept, oldest first."""
+        ...
+
 
 class MemoryEventLog:
     """The embedded mode's log: numbers and the last ``size`` events per project, in this process."""
@@ -105,6 +109,10 @@ class MemoryEventLog:
     async def since(self, project_id: UUID, last_id: int) -> Missed | None:
         """See :meth:`EventLog.since`."""
         return _missed(list(self._entries.get(project_id, ())), last_id, self._latest.get(project_id, 0))
+
+    async def recent(self, project_id: UUID) -> Missed:
+        """See :meth:`EventLog.recent`."""
+        return list(self._entries.get(project_id, ()))
 
 
 class RedisEventLog:
@@ -143,3 +151,9 @@ class RedisEventLog:
             latest, rows = await pipe.execute()
         entries = [(int(score), bytes(member)) for member, score in rows]
         return _missed(entries, last_id, int(latest or 0))
+
+    async def recent(self, project_id: UUID) -> Missed:
+        """See :meth:`EventLog.recent`."""
+        _seq, log = self._keys(project_id)
+        rows = cast("list[tuple[bytes, float]]", await self._redis.zrangebyscore(log, "-inf", "+inf", withscores=True))
+        return [(int(score), bytes(member)) for member, score in rows]

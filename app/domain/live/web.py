@@ -17,6 +17,7 @@ import contextlib
 import re
 import uuid
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 import anyio
@@ -77,25 +78,44 @@ def _renderer(request: Request[Any, Any, Any]) -> FragmentRenderer:
     return renderer
 
 
+def parse_rendered_at(value: str) -> datetime | None:
+    """``at``: when the page was rendered, in milliseconds since 1970 (``""``: not given).
+
+    Raises:
+        ValidationFailed: naming ``at`` when it is not such a number.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 15:
+        raise ValidationFailed("at", _("use the time the page was rendered, in milliseconds since 1970"))
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
 @get("/p/{key:str}/live", name="live.page_stream", media_type="text/event-stream")
 async def page_stream(request: Request[Any, Any, Any], *, principal: Caller, projects: Projects, key: FromPath[str],
-                      entity: EntityQuery = "", org: OrgQuery = None,
-                      last_event_id: LastEventId = None) -> ServerSentEvent:
-    """The page's live updates as HTML fragments (see ``templates/live``); being connected counts as viewing."""
-    after = parse_last_event_id(last_event_id)
+                      entity: EntityQuery = "", org: OrgQuery = None, last_event_id: LastEventId = None,
+                      at: Annotated[str, QueryParameter(required=False)] = "") -> ServerSentEvent:
+    """The page's live updates as HTML fragments (see ``templates/live``); being connected counts as viewing.
+
+    ``at`` (the page's render time) replays what happened between the render and the first connection; a
+    reconnection's ``Last-Event-ID`` takes precedence.
+    """
+    after, rendered_at = parse_last_event_id(last_event_id), parse_rendered_at(at)
     project = await projects.get(principal, key, org=org)
     live = LivePage(key=project.key, org=project.organization_slug if org else None, entity=parse_entity(entity),
                     viewer=_viewer(principal, parse_entity(entity)))
-    stream = _page_events(live_hub(request.app), _renderer(request), project.id, live, after)
+    stream = _page_events(live_hub(request.app), _renderer(request), project.id, live, after=after,
+                          rendered_at=rendered_at)
     return ServerSentEvent(stream, headers=STREAM_HEADERS)
 
 
-async def _page_events(hub: LiveHub, renderer: FragmentRenderer, project_id: uuid.UUID, live: LivePage,
-                       after: int | None) -> AsyncGenerator[ServerSentEventMessage]:
+async def _page_events(hub: LiveHub, renderer: FragmentRenderer, project_id: uuid.UUID, live: LivePage, *,
+                       after: int | None, rendered_at: datetime | None) -> AsyncGenerator[ServerSentEventMessage]:
     connection = uuid.uuid4().hex
     joined = False
     try:
-        async with contextlib.aclosing(hub.items(project_id, after)) as items:
+        async with contextlib.aclosing(hub.items(project_id, after, since=rendered_at)) as items:
             async for item in items:
                 if item is Signal.CONNECTED:
                     yield ServerSentEventMessage(retry=RETRY_MS, comment="connected")

@@ -47,3 +47,6 @@ async def test_numbers_keeps_and_replays(log: EventLog) -> None:
     assert await log.since(project, 1) is None  # 2 is no longer kept
     assert await log.since(project, 6) is None  # never sent: the numbering restarted
     assert await log.since(uuid4(), 0) == []
+    assert [number for number, _ in await log.recent(project)] == [3, 4, 5]  # what is kept, oldest first
+    assert all(read_head(data).at is not None for _, data in await log.recent(project))
+    assert await log.recent(uuid4()) == []

@@ -4,7 +4,9 @@ presence reaching the JSON API stream too."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Final
 
@@ -82,6 +84,29 @@ async def test_viewers_come_and_go_and_a_comment_arrives_as_a_loader(
         gone = await next_of(on_bob, "presence")
         assert "Carol" not in gone.data
         assert (await next_of(on_bob, "announce")).data == "Carol left this page."
+
+
+async def test_a_page_gets_what_happened_between_its_render_and_its_connection(
+        database_url: str, tmp_path: Path, keys: Keys, db: AsyncSession) -> None:
+    bob = await session(db, "bob@example.com")
+    async with served(live_settings(database_url, tmp_path)) as (url, _app), httpx.AsyncClient(base_url=url) as http:
+        before = await http.post(COMMENTS, headers=keys.carol, json={
+            "entity_type": "microstep", "entity_id": "ms-212", "body": "before the page"})
+        assert before.status_code == 201, before.text
+        page = await http.get("/p/WEB/m/ms-212", headers=bob)
+        connect = re.search(r'sse-connect="([^"]+)"', page.text)
+        assert page.status_code == 200 and connect is not None
+        stream_url = html.unescape(connect.group(1))
+        assert re.fullmatch(r"/p/WEB/live\?entity=microstep%3Ams-212&at=\d{13}", stream_url), stream_url
+        between = await http.post(COMMENTS, headers=keys.carol, json={
+            "entity_type": "microstep", "entity_id": "ms-212", "body": "between render and connect"})
+        assert between.status_code == 201, between.text
+        async with stream(http, stream_url, bob) as on_page:
+            loader = await next_of(on_page, "comment")
+        assert between.json()["id"] in loader.data and before.json()["id"] not in loader.data
+        assert loader.id == "2"
+        refused = await http.get("/p/WEB/live?at=yesterday", headers=bob)
+        assert refused.status_code == 422 and "at" in refused.text
 
 
 async def test_a_comment_on_another_item_is_not_sent(
