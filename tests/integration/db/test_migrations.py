@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
 from advanced_alchemy.base import metadata_registry
 
 from app.db import migrate
-from tests.conftest import PostgresDatabases
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    return databases.create()
 
 
 def test_upgrade_from_empty_then_models_and_migrations_match(empty_url: str) -> None:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from app.db import migrate
 from app.db.config import create_engine
-from tests.conftest import PostgresDatabases
 
 PARENT = "9a4b5c6d7e8f"
 REVISION = "b5c6d7e8f9a0"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    return databases.create()
 
 
 def _tables_and_indexes(url: str) -> tuple[set[str], set[str]]:

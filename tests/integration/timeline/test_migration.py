@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 import sqlalchemy as sa
 from advanced_alchemy.alembic.commands import AlembicCommands
 from advanced_alchemy.types import GUID, DateTimeUTC
 
 from app.db import migrate
 from app.db.config import create_engine, sqlalchemy_config
-from tests.conftest import PostgresDatabases
 from tests.integration.conftest import plan_bytes
 
 BEFORE, THIS = "8f3a4b5c6d7e", "9a4b5c6d7e8f"
@@ -32,14 +29,6 @@ PROJECT = sa.table("project", sa.column("id", GUID()), sa.column("organization_i
                    sa.column("name"), sa.column("description"), sa.column("current_revision"), *_stamps())
 REVISION = sa.table("plan_revision", sa.column("id", GUID()), sa.column("project_id", GUID()), sa.column("number"),
                     sa.column("snapshot"), sa.column("content_hash"), sa.column("message"), *_stamps())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'before.db'}"
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    return databases.create()
 
 
 def _plan(done: int, total: int) -> str:
