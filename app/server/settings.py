@@ -39,7 +39,7 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 32_000_000  # a 10,000-microstep plan.json is about 11 MB
     debug: bool = False
-    audit_checkpoint_every: int = 1000
+    audit_checkpoint_every: int = 1024
     audit_retention_days: int | None = None
     live_heartbeat_seconds: int = 15
     live_history: int = 1000
@@ -90,7 +90,7 @@ class Settings:
             base_url=(_url(env, "BR_BASE_URL", ("http", "https")) or f"http://{host}:{port}").rstrip("/"),
             max_body_bytes=_int(env, "BR_MAX_BODY_BYTES", 32_000_000, low=1024, high=1_000_000_000),
             debug=_bool(env, "BR_DEBUG"),
-            audit_checkpoint_every=_int(env, "BR_AUDIT_CHECKPOINT_EVERY", 1000, low=0, high=10_000_000),
+            audit_checkpoint_every=_int(env, "BR_AUDIT_CHECKPOINT_EVERY", 1024, low=0, high=10_000_000),
             audit_retention_days=_int(env, "BR_AUDIT_RETENTION_DAYS", 0, low=1, high=100_000) or None,
             live_heartbeat_seconds=_int(env, "BR_LIVE_HEARTBEAT_SECONDS", 15, low=1, high=3600),
             live_history=_int(env, "BR_LIVE_HISTORY", 1000, low=1, high=1_000_000),

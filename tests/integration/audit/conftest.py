@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import text
@@ -22,13 +24,28 @@ from app.domain.audit.services import (
 )
 from app.server.settings import Settings
 
+ORG = UUID("0192f3a4-b5c6-7d8e-9f0a-b1c2d3e4f5a6")
 TABLES = ("audit_entry", "audit_checkpoint", "audit_node", "audit_prune")
 
 
 @pytest.fixture
 def ledger(settings: Settings) -> LedgerConfig:
-    """The ledger configured as the app configures it (the test secret signs checkpoints)."""
-    return configure(settings)
+    """The ledger configured as the app configures it (the test secret signs checkpoints), with a checkpoint every
+    1,000 entries: not a multiple of the 256-entry tile (the default is), so that checkpoints have entries after
+    their last tile, the case with the most to check."""
+    return configure(replace(settings, audit_checkpoint_every=1000))
+
+
+@pytest.fixture
+async def ledger_1300(db: AsyncSession, settings: Settings) -> LedgerConfig:
+    """1,300 entries (the first 600 in an organization), appended 500 at a time, with a checkpoint every 1,100
+    entries: the checkpoint is at 1,100 and the stored tiles (256 entries each) reach 1,024."""
+    config = configure(replace(settings, audit_checkpoint_every=1100))
+    await append(db, 600, org_id=ORG)
+    await append(db, 700)
+    report = await verify(db, config)
+    assert report.ok and report.latest_checkpoint == 1100, report
+    return config
 
 
 async def append(db: AsyncSession, count: int, *, org_id: Any = None, action: str = "test.event",

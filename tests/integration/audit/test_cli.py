@@ -88,7 +88,7 @@ def test_prune_needs_a_date_or_the_retention_setting(env: str, tmp_path: Path, m
     _fill(env, 1100)
     monkeypatch.delenv("BR_AUDIT_RETENTION_DAYS")
     assert main(["audit", "prune", "--out", str(out), "--before", "2999-01-01"]) == 0
-    assert "pruned entries 1-768" in capsys.readouterr().out
-    assert len(out.read_text().splitlines()) == 1 + 768
+    assert "pruned entries 1-1024" in capsys.readouterr().out
+    assert len(out.read_text().splitlines()) == 1 + 1024
     assert main(["audit", "verify"]) == 0
-    assert "pruned through 768" in capsys.readouterr().out
+    assert "pruned through 1024" in capsys.readouterr().out

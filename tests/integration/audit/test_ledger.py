@@ -10,7 +10,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -19,9 +20,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db.config import create_engine
 from app.db.models import AuditCheckpoint, AuditEntry, AuditNode
 from app.domain.audit.encoding import GENESIS, entry_body, entry_hash
-from app.domain.audit.services import AuditEvent, LedgerConfig, record, record_many
+from app.domain.audit.services import (
+    DEFAULT_CHECKPOINT_EVERY,
+    TILE,
+    AuditEvent,
+    LedgerConfig,
+    configure,
+    record,
+    record_many,
+)
 from app.domain.audit.services._sql import fetch_entries
 from app.lib import clock
+from app.server.settings import Settings
 from tests.integration.audit.conftest import append, verify
 
 REFUSED = (DBAPIError, IntegrityError)
@@ -91,9 +101,20 @@ async def test_the_database_refuses_update_and_delete(db: AsyncSession, ledger: 
 async def test_a_checkpoint_comes_every_thousand_entries(db: AsyncSession, ledger: LedgerConfig) -> None:
     await append(db, 2300, batch=700)
     sizes = (await db.scalars(select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size))).all()
-    assert sizes == [1400, 2100]  # the head when a batch crossed 1,000 and 2,000
+    assert sizes == [1000, 2000]  # the multiples the batches crossed, not the heads they ended at (1,400, 2,100)
     report = await verify(db, ledger)
-    assert report.ok and report.latest_checkpoint == 2100 and report.unsigned == 200
+    assert report.ok and report.latest_checkpoint == 2000 and report.unsigned == 300
+
+
+async def test_by_default_checkpoints_end_on_a_whole_tile(db: AsyncSession, settings: Settings) -> None:
+    config = configure(settings)
+    assert config.checkpoint_every == DEFAULT_CHECKPOINT_EVERY == 1024
+    await append(db, 5000, batch=3000)  # one batch crosses 1,024 and 2,048: the checkpoint is at the last of them
+    sizes = (await db.scalars(select(AuditCheckpoint.tree_size).order_by(AuditCheckpoint.tree_size))).all()
+    assert sizes == [2048, 4096]
+    assert all(size % TILE == 0 for size in sizes)
+    report = await verify(db, config)
+    assert report.ok and report.latest_checkpoint == 4096 and report.unsigned == 5000 - 4096
 
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=40)
@@ -102,7 +123,7 @@ _JSON: st.SearchStrategy[Any] = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(_TEXT, children, max_size=4), max_leaves=12)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actor=_TEXT, action=st.text(string.ascii_lowercase + "._", min_size=1, max_size=20), target=_TEXT,
        payload=st.dictionaries(_TEXT, _JSON, max_size=5), global_event=st.booleans(),
        micros=st.integers(0, 999_999))

@@ -25,15 +25,7 @@ from app.domain.audit.services._quick import StoredCheckpoint, ledger_intact, tr
 from app.domain.audit.services._scan import scan_chain
 from app.lib import clock
 from tests.integration.audit.conftest import append, checkpoint, tamper, verify
-from tests.integration.audit.test_tamper import EDITS, ORG, K, _rewrite_from, _row
-
-
-@pytest.fixture
-async def ledger_1300(db: AsyncSession, ledger: LedgerConfig) -> LedgerConfig:
-    """As in ``test_tamper``: 1,300 entries, a checkpoint at 1,100, stored tiles through 1,024."""
-    await append(db, 600, org_id=ORG)
-    await append(db, 700)
-    return ledger
+from tests.integration.audit.test_tamper import EDITS, K, _rewrite_from, _row
 
 
 async def intact(db: AsyncSession, config: LedgerConfig) -> bool:
@@ -155,7 +147,7 @@ async def test_a_subtree_hash_changed_around_a_checkpoint_is_found(db: AsyncSess
     await db.rollback()
     genuine = bytes((await db.get_one(AuditNode, (10, 0))).hash)
     await tamper(database_url, ["UPDATE audit_node SET hash = :h WHERE level = 10 AND idx = 0"], {"h": bytes(32)})
-    await append(db, 800)  # a checkpoint at 2,100, whose new subtree of 2,048 entries covers the changed one
+    await append(db, 900)  # a checkpoint at 2,200, whose new subtree of 2,048 entries covers the changed one
     await tamper(database_url, ["UPDATE audit_node SET hash = :h WHERE level = 10 AND idx = 0"], {"h": genuine})
     assert not await intact(db, ledger_1300)
     assert not (await verify(db, ledger_1300)).ok

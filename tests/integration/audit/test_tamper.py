@@ -15,21 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import AuditCheckpoint, AuditEntry
 from app.domain.audit.encoding import entry_body, entry_hash
 from app.domain.audit.services import LedgerConfig
-from tests.integration.audit.conftest import append, checkpoint, tamper, verify
+from tests.integration.audit.conftest import ORG, checkpoint, tamper, verify
 
-ORG = UUID("0192f3a4-b5c6-7d8e-9f0a-b1c2d3e4f5a6")
 K = 300  # inside the first checkpoint, inside the second stored tile
 
 
-@pytest.fixture
-async def ledger_1300(db: AsyncSession, ledger: LedgerConfig) -> LedgerConfig:
-    """1,300 entries (the first 600 in an organization), appended 500 at a time: the batch that crossed 1,000 ended
-    at 1,100, so the checkpoint is at 1,100 and the stored tiles (256 entries each) reach 1,024."""
-    await append(db, 600, org_id=ORG)
-    await append(db, 700)
-    report = await verify(db, ledger)
-    assert report.ok and report.latest_checkpoint == 1100, report
-    return ledger
 
 
 async def _row(db: AsyncSession, seq: int) -> AuditEntry:

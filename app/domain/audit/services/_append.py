@@ -139,7 +139,11 @@ async def record_many(db: AsyncSession, events: Sequence[AuditEvent], *, commit:
     config = ledger_config()
     every = config.checkpoint_every
     if config.signer is not None and every > 0 and seq // every > head_seq // every:
-        await create_checkpoint(db, config.signer)
+        # At the multiple crossed (the last, when a batch crosses several), not at the new head: checkpoint sizes
+        # then don't depend on how appends were batched, and with the default they end on a whole tile, which
+        # leaves no entries after the last tile to hash when the checkpoint is made, proven or verified.
+        size = seq // every * every
+        await create_checkpoint(db, config.signer, at=(size, records[size - head_seq - 1].hash))
     if commit:
         await db.commit()
     return records

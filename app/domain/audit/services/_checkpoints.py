@@ -100,12 +100,14 @@ async def tree_root(db: AsyncSession, size: int) -> tuple[bytes, list[tuple[int,
     return frontier.root(), fresh
 
 
-async def create_checkpoint(db: AsyncSession, signer: LedgerSigner) -> AuditCheckpoint | None:
-    """Sign the tree of every entry so far, in the caller's transaction (which must hold the ledger lock).
+async def create_checkpoint(db: AsyncSession, signer: LedgerSigner, *,
+                            at: tuple[int, bytes] | None = None) -> AuditCheckpoint | None:
+    """Sign the tree of every entry so far (or of the first ``at[0]`` entries, the last of which has the hash
+    ``at[1]``), in the caller's transaction (which must hold the ledger lock).
 
-    Returns the new checkpoint, or the latest one when no entry came since; ``None`` for an empty ledger.
+    Returns the new checkpoint, or the latest one when it is at least as large; ``None`` for an empty ledger.
     """
-    size, head = await chain_head(db)
+    size, head = at if at is not None else await chain_head(db)
     latest = await latest_checkpoint(db)
     if size == 0 or (latest is not None and latest.tree_size >= size):
         return latest

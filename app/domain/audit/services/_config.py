@@ -15,7 +15,7 @@ from app.domain.audit.signing import LedgerSigner
 
 __all__ = ["DEFAULT_CHECKPOINT_EVERY", "LedgerConfig", "LedgerSettings", "configure", "ledger_config", "signer_for"]
 
-DEFAULT_CHECKPOINT_EVERY: Final = 1000
+DEFAULT_CHECKPOINT_EVERY: Final = 1024
 
 
 class LedgerSettings(Protocol):
