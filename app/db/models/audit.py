@@ -12,7 +12,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import BigInteger, Index, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Index, LargeBinary, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 __all__ = ["AuditCheckpoint", "AuditEntry", "AuditNode", "AuditPrune"]
@@ -40,6 +40,8 @@ class AuditEntry(DefaultBase):
     payload: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # How the hashed body encodes the fields (``app.domain.audit.encoding``): 1 text, 2 binary (PostgreSQL).
+    encoding: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
 
 
 class AuditCheckpoint(DefaultBase):

@@ -2,7 +2,8 @@
 process runs it as ``python -m app.domain.audit._chain_scan DATABASE LO HI GENESIS`` and prints ``ROWS SUSPECT``.
 
 A function registered on the connection gets each row's stored bytes as BLOBs (nothing decoded or re-encoded on the
-way), in primary-key order, and checks in one call the sequence number, the link to the row before and the hash.
+way), in primary-key order, and checks in one call the sequence number, the link to the row before and the hash
+over the text encoding, the one SQLite writes (an entry in another encoding is a suspect: the full walk decides).
 Its state (the row before) lives here, keyed by scan, so a connection registers it once: SQLite refuses to redefine
 a function while one of its statements runs. Should SQLite ever visit the rows in another order, the links fail and
 the full walk decides: never a false pass.
@@ -25,7 +26,7 @@ FUNCTION_ARGS: Final = 11
 SCAN: Final = (
     f"SELECT count(*), min(CASE WHEN {FUNCTION}(?3, seq, prev_hash, hash, CAST(seq AS BLOB), "  # noqa: S608
     "CAST(created_at AS BLOB), CAST(coalesce(lower(hex(organization_id)), '') AS BLOB), CAST(actor AS BLOB), "
-    "CAST(action AS BLOB), CAST(target AS BLOB), CAST(payload AS BLOB)) THEN NULL ELSE seq END) "
+    "CAST(action AS BLOB), CAST(target AS BLOB), CAST(payload AS BLOB)) AND encoding = 1 THEN NULL ELSE seq END) "
     "FROM audit_entry WHERE seq > ?1 AND seq <= ?2"
 )
 _SEPARATOR: Final = b"\x1f"

@@ -1,17 +1,23 @@
-"""The ledger's canonical encodings (version 1): what an entry hash and a checkpoint signature cover. Pure functions.
+"""The ledger's canonical encodings: what an entry hash and a checkpoint signature cover. Pure functions.
 
-Entry (``docs/audit.md`` has the full description)::
+An entry's hash is ``SHA-256(prev_hash || body)`` (``prev_hash``: 32 bytes, zeros for the first entry), and its body
+has one of two encodings, each the one its database rebuilds from the stored columns fastest (``docs/audit.md`` has
+the full description; the entry's ``encoding`` column says which)::
 
-    body = UTF-8( seq US time US org US actor US action US target US payload )     US = 0x1F
-    hash = SHA-256( prev_hash || body )                                           prev_hash: 32 bytes
+    1 (text; SQLite):       UTF-8( seq US time US org US actor US action US target US payload )      US = 0x1F
+    2 (binary; PostgreSQL): int64 seq || int64 µs since 2000-01-01 UTC || org || UTF-8( actor US action US target
+                            US payload )                                      (integers big-endian, two's complement)
 
-- ``seq`` in decimal; ``time`` as ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC (always six fraction digits, the
-  precision both databases keep); ``org`` as 32 lowercase hex digits or empty for a global event;
+- encoding 1: ``seq`` in decimal; ``time`` as ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC (always six fraction digits,
+  the precision both databases keep); ``org`` as 32 lowercase hex digits or empty for a global event;
+- encoding 2: the fields as PostgreSQL's binary send functions write them: ``seq`` and the time are its ``int8``
+  and ``timestamptz``; ``org`` is the byte 0x00 for a global event, else 0x01 and the 16 bytes of the UUID;
 - ``actor``, ``action``, ``target`` never contain control characters (:func:`clean_text` replaces them), and
   ``payload`` is JSON (msgspec, keys sorted, no whitespace), which escapes them: so US only ever separates fields;
-- the first entry's ``prev_hash`` is 32 zero bytes.
+- no body of one encoding is a body of the other: an encoding-2 body starts with 0x00 (a ``seq`` below 2**56), an
+  encoding-1 body with a decimal digit. So changing an entry's ``encoding`` changes the bytes its hash must match.
 
-Both databases can build ``body`` from the stored columns themselves (``app.domain.audit.services._sql``), so
+The databases build ``body`` from the stored columns themselves (``app.domain.audit.services._sql``), so
 verification streams one value per entry; a test checks that they build exactly what :func:`entry_body` does.
 
 Checkpoint (signed tree head): ``b"BR-AUDIT-STH-1\\n" || uint64 tree_size || uint64 time in µs since the epoch
@@ -31,8 +37,10 @@ from uuid import UUID
 import msgspec
 
 __all__ = [
+    "BINARY",
     "GENESIS",
     "SEPARATOR",
+    "TEXT",
     "canonical_payload",
     "checkpoint_message",
     "clean_text",
@@ -43,11 +51,15 @@ __all__ = [
 ]
 
 GENESIS: Final = bytes(32)
+TEXT: Final = 1  # entry body encodings
+BINARY: Final = 2
 SEPARATOR: Final = "\x1f"
 STH_PREFIX: Final = b"BR-AUDIT-STH-1\n"
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 _JSON: Final = msgspec.json.Encoder(order="sorted")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_PG_EPOCH_MICROS: Final = 946_684_800_000_000  # 2000-01-01 UTC, PostgreSQL's epoch, in µs since the Unix epoch
+_BINARY_HEAD: Final = struct.Struct(">qq")
 
 
 def clean_text(value: str, limit: int) -> str:
@@ -79,10 +91,20 @@ def to_micros(moment: datetime) -> int:
 
 
 def entry_body(*, seq: int, created_at: datetime, organization_id: UUID | None, actor: str, action: str,
-               target: str, payload: str) -> bytes:
-    """The canonical encoding of an entry's fields (the part of the hashed bytes after ``prev_hash``)."""
-    org = organization_id.hex if organization_id is not None else ""
-    return SEPARATOR.join((str(seq), time_text(created_at), org, actor, action, target, payload)).encode()
+               target: str, payload: str, encoding: int = TEXT) -> bytes:
+    """The canonical encoding of an entry's fields (the part of the hashed bytes after ``prev_hash``).
+
+    Raises:
+        ValueError: for an encoding other than ``TEXT`` and ``BINARY``.
+    """
+    if encoding == BINARY:
+        org = b"\x00" if organization_id is None else b"\x01" + organization_id.bytes
+        head = _BINARY_HEAD.pack(seq, to_micros(created_at) - _PG_EPOCH_MICROS)
+        return head + org + SEPARATOR.join((actor, action, target, payload)).encode()
+    if encoding != TEXT:
+        raise ValueError(f"unknown audit entry encoding {encoding}")
+    org_text = organization_id.hex if organization_id is not None else ""
+    return SEPARATOR.join((str(seq), time_text(created_at), org_text, actor, action, target, payload)).encode()
 
 
 def entry_hash(prev_hash: bytes, body: bytes) -> bytes:

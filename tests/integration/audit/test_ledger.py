@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.config import create_engine
 from app.db.models import AuditCheckpoint, AuditEntry, AuditNode
-from app.domain.audit.encoding import GENESIS, entry_body, entry_hash
+from app.domain.audit.encoding import BINARY, GENESIS, TEXT, entry_body, entry_hash
 from app.domain.audit.services import (
     DEFAULT_CHECKPOINT_EVERY,
     TILE,
@@ -28,6 +28,7 @@ from app.domain.audit.services import (
     configure,
     record,
     record_many,
+    verify_ledger,
 )
 from app.domain.audit.services._sql import fetch_entries
 from app.lib import clock
@@ -140,12 +141,42 @@ async def test_the_database_builds_the_canonical_body(db: AsyncSession, ledger: 
     finally:
         clock.set_clock(None)
     row = await db.get_one(AuditEntry, done.seq)
+    assert row.encoding == (BINARY if db.bind.dialect.name == "postgresql" else TEXT)
     body = entry_body(seq=row.seq, created_at=row.created_at, organization_id=row.organization_id, actor=row.actor,
-                      action=row.action, target=row.target, payload=row.payload)
+                      action=row.action, target=row.target, payload=row.payload, encoding=row.encoding)
     [(seq, prev, digest, built)] = await fetch_entries(db, done.seq - 1, done.seq, 1)
     assert (seq, bytes(built)) == (done.seq, body)
     assert entry_hash(bytes(prev), bytes(built)) == bytes(digest) == done.hash
     assert row.created_at == moment
+
+
+async def test_a_ledger_begun_in_the_text_encoding_goes_on_in_the_database_s_own(db: AsyncSession,
+                                                                                 ledger: LedgerConfig) -> None:
+    """As after the upgrade that introduced encodings: every earlier entry is in the text encoding (PostgreSQL then
+    appends binary ones), and both kinds verify, in the quick check and in the full walk, with their bodies built by
+    the database exactly as Python builds them."""
+    moment = datetime(2026, 11, 26, 1, 2, 3, 450, tzinfo=UTC)
+    prev, rows = GENESIS, []
+    for seq in range(1, 301):
+        org = None if seq % 3 else UUID(int=seq)
+        fields = {"seq": seq, "created_at": moment, "organization_id": org, "actor": f"ü{seq}@example.com",
+                  "action": "test.legacy", "target": f"t{seq}", "payload": f'{{"n":{seq},"s":"é"}}'}
+        digest = entry_hash(prev, entry_body(**fields, encoding=TEXT))
+        rows.append({**fields, "prev_hash": prev, "hash": digest, "encoding": TEXT})
+        prev = digest
+    await db.execute(insert(AuditEntry), rows)
+    await db.commit()
+    await append(db, 800)  # crosses the checkpoint at 1,000
+    encodings = dict((await db.execute(select(AuditEntry.encoding, func.count()).group_by(AuditEntry.encoding))).all())
+    own = BINARY if db.bind.dialect.name == "postgresql" else TEXT
+    assert encodings == ({TEXT: 300, BINARY: 800} if own == BINARY else {TEXT: 1100})
+    built = await fetch_entries(db, 0, 1100, 1100)
+    assert all(entry_hash(bytes(prev), bytes(body)) == bytes(digest) for _, prev, digest, body in built)
+    for full in (False, True):
+        await db.rollback()
+        assert ledger.signer is not None
+        report = await verify_ledger(db, ledger.signer, full=full)
+        assert report.ok and report.entries == 1100 and report.latest_checkpoint == 1000, report
 
 
 async def test_control_characters_never_reach_the_encoding(db: AsyncSession, ledger: LedgerConfig) -> None:

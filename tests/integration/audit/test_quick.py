@@ -192,7 +192,7 @@ async def test_the_first_entry_of_a_later_range_is_linked(db: AsyncSession, ledg
     before = await _row(db, 651)
     forged = entry_hash(bytes(32), entry_body(seq=651, created_at=before.created_at, organization_id=None,
                                              actor=before.actor, action=before.action, target=before.target,
-                                             payload=before.payload))
+                                             payload=before.payload, encoding=before.encoding))
     await tamper(database_url, ["UPDATE audit_entry SET prev_hash = :p, hash = :h WHERE seq = 651"],
                  {"p": bytes(32), "h": forged})
     await db.rollback()
@@ -204,13 +204,14 @@ def test_the_worker_runs_as_a_module(tmp_path: Path) -> None:
     path = tmp_path / "two.db"
     with sqlite3.connect(path) as connection:
         connection.execute("CREATE TABLE audit_entry (seq BIGINT PRIMARY KEY, created_at TEXT, organization_id BLOB, "
-                           "actor TEXT, action TEXT, target TEXT, payload TEXT, prev_hash BLOB, hash BLOB)")
+                           "actor TEXT, action TEXT, target TEXT, payload TEXT, prev_hash BLOB, hash BLOB, "
+                           "encoding INTEGER NOT NULL DEFAULT 1)")
         prev = GENESIS
         for seq in (1, 2):
             moment = datetime(2026, 11, 26, tzinfo=UTC)
             digest = entry_hash(prev, entry_body(seq=seq, created_at=moment, organization_id=None, actor="a",
                                                  action="b", target="", payload="{}"))
-            connection.execute("INSERT INTO audit_entry VALUES (?, ?, NULL, 'a', 'b', '', '{}', ?, ?)",
+            connection.execute("INSERT INTO audit_entry VALUES (?, ?, NULL, 'a', 'b', '', '{}', ?, ?, 1)",
                                (seq, time_text(moment), prev, digest))
             prev = digest
     connection.close()

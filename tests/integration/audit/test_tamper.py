@@ -49,6 +49,7 @@ EDITS: dict[str, Callable[[AuditEntry], tuple[list[str], dict[str, Any]]]] = {
     "prev_hash": lambda row: ([f"UPDATE audit_entry SET prev_hash = :v WHERE seq = {K}"],
                               {"v": _flip(bytes(row.prev_hash))}),
     "hash": lambda row: ([f"UPDATE audit_entry SET hash = :v WHERE seq = {K}"], {"v": _flip(bytes(row.hash))}),
+    "encoding": lambda row: ([f"UPDATE audit_entry SET encoding = :v WHERE seq = {K}"], {"v": 3 - row.encoding}),
 }
 
 
@@ -129,7 +130,7 @@ async def _rewrite_from(db: AsyncSession, database_url: str, seq: int) -> None:
     for index, row in enumerate(rows):
         actor = "mallory" if row.seq == seq else row.actor
         body = entry_body(seq=row.seq, created_at=row.created_at, organization_id=row.organization_id, actor=actor,
-                          action=row.action, target=row.target, payload=row.payload)
+                          action=row.action, target=row.target, payload=row.payload, encoding=row.encoding)
         digest = entry_hash(prev, body)
         statements.append(f"UPDATE audit_entry SET actor = :a{index}, prev_hash = :p{index}, hash = :h{index} "
                           f"WHERE seq = {row.seq}")

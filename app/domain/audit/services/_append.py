@@ -19,7 +19,7 @@ from app.domain.accounts.schemas import Principal
 from app.domain.audit.encoding import canonical_payload, clean_text, entry_body, entry_hash
 from app.domain.audit.services._checkpoints import chain_head, create_checkpoint
 from app.domain.audit.services._config import ledger_config
-from app.domain.audit.services._sql import EntryRow, insert_entries, lock_ledger
+from app.domain.audit.services._sql import EntryRow, encoding_for, insert_entries, lock_ledger
 from app.lib import clock
 
 __all__ = ["ACTIONS", "AuditEvent", "AuditRecord", "actor_label", "record", "record_many"]
@@ -118,6 +118,7 @@ async def record_many(db: AsyncSession, events: Sequence[AuditEvent], *, commit:
         await lock_ledger(db)
         head = await chain_head(db)
     head_seq, prev = head
+    encoding = encoding_for((await db.connection()).dialect.name)
     now = clock.now()
     rows: list[EntryRow] = []
     records: list[AuditRecord] = []
@@ -129,9 +130,9 @@ async def record_many(db: AsyncSession, events: Sequence[AuditEvent], *, commit:
         target = clean_text(item.target, TEXT_LIMIT)
         payload = canonical_payload(item.payload)
         body = entry_body(seq=seq, created_at=now, organization_id=item.org_id, actor=actor, action=action,
-                          target=target, payload=payload)
+                          target=target, payload=payload, encoding=encoding)
         digest = entry_hash(prev, body)
-        rows.append((seq, now, item.org_id, actor, action, target, payload, prev, digest))
+        rows.append((seq, now, item.org_id, actor, action, target, payload, prev, digest, encoding))
         records.append(AuditRecord(seq, digest))
         prev = digest
     await insert_entries(db, rows)

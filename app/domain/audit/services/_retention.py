@@ -99,7 +99,7 @@ def _line(entry: AuditEntry, maker: _ProofMaker | None) -> bytes:
         "type": "entry", "seq": entry.seq, "time": time_text(entry.created_at),
         "org": entry.organization_id.hex if entry.organization_id else "", "actor": entry.actor,
         "action": entry.action, "target": entry.target, "payload": entry.payload,
-        "prev_hash": bytes(entry.prev_hash).hex(), "hash": bytes(entry.hash).hex(),
+        "prev_hash": bytes(entry.prev_hash).hex(), "hash": bytes(entry.hash).hex(), "encoding": entry.encoding,
     }
     path = maker.path(entry.seq - 1) if maker is not None else None
     if maker is not None:
@@ -116,7 +116,7 @@ async def export_ledger(db: AsyncSession, out: IO[bytes], signer: LedgerSigner, 
     it covers carries its inclusion proof against it.
     """
     checkpoint = await db.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1))
-    header: dict[str, Any] = {"type": "ledger", "format": "buildrunner-audit/1", "public_key":
+    header: dict[str, Any] = {"type": "ledger", "format": "buildrunner-audit/2", "public_key":
                               signer.public_key_bytes.hex(), "key_id": signer.key_id,
                               "checkpoint": None if checkpoint is None else checkpoint_info(checkpoint)}
     out.write(_encode(header) + b"\n")

@@ -15,7 +15,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.domain.audit.encoding import time_text
+from app.domain.audit.encoding import BINARY, TEXT, time_text
 
 __all__ = [
     "PG_BODY",
@@ -23,6 +23,7 @@ __all__ = [
     "EntryRow",
     "dialect_of",
     "driver_of",
+    "encoding_for",
     "fetch_entries",
     "insert_entries",
     "lock_ledger",
@@ -33,22 +34,28 @@ __all__ = [
 # Any constant works; this one spells "BRAUDIT" so that pg_locks shows whose it is.
 ADVISORY_LOCK_KEY: Final = 0x42_52_41_55_44_49_54
 Batch = list[tuple[int, bytes, bytes, bytes]]
-EntryRow = tuple[int, datetime, UUID | None, str, str, str, str, bytes, bytes]
+EntryRow = tuple[int, datetime, UUID | None, str, str, str, str, bytes, bytes, int]
 _HEAD: Final = "SELECT seq, hash FROM audit_entry ORDER BY seq DESC LIMIT 1"
 _CHECKPOINT_HEAD: Final = "SELECT tree_size, head_hash FROM audit_checkpoint ORDER BY tree_size DESC LIMIT 1"
 _SQLITE_INSERT: Final = ("INSERT INTO audit_entry (seq, created_at, organization_id, actor, action, target, payload, "
-                         "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                         "prev_hash, hash, encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _PG_INSERT: Final = ("INSERT INTO audit_entry (seq, created_at, organization_id, actor, action, target, payload, "
-                     "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                     "prev_hash, hash, encoding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
 
+# The canonical body of the row in scope, in its encoding (``encoding``): SQLite only writes the text encoding, and
+# gives any other an empty body (which no hash matches); PostgreSQL builds both.
 _SQLITE_BODY: Final = (
-    "CAST(seq || char(31) || created_at || char(31) || coalesce(lower(hex(organization_id)), '') || char(31) || "
-    "actor || char(31) || action || char(31) || target || char(31) || payload AS BLOB)"
+    "CASE encoding WHEN 1 THEN CAST(seq || char(31) || created_at || char(31) || "
+    "coalesce(lower(hex(organization_id)), '') || char(31) || actor || char(31) || action || char(31) || target || "
+    "char(31) || payload AS BLOB) ELSE x'' END"
 )
-PG_BODY: Final = (  # PostgreSQL's canonical body of the row in scope
-    "convert_to(seq::text || chr(31) || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || "
-    "chr(31) || coalesce(replace(organization_id::text, '-', ''), '') || chr(31) || actor || chr(31) || action || "
-    "chr(31) || target || chr(31) || payload, 'UTF8')"
+PG_BODY: Final = (
+    "CASE encoding WHEN 2 THEN int8send(seq) || timestamptz_send(created_at) || "
+    "coalesce('\\x01'::bytea || uuid_send(organization_id), '\\x00'::bytea) || "
+    "convert_to(actor || chr(31) || action || chr(31) || target || chr(31) || payload, 'UTF8') "
+    "WHEN 1 THEN convert_to(seq::text || chr(31) || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
+    "|| chr(31) || coalesce(replace(organization_id::text, '-', ''), '') || chr(31) || actor || chr(31) || action || "
+    "chr(31) || target || chr(31) || payload, 'UTF8') ELSE '\\x'::bytea END"
 )
 _SQLITE_BATCH: Final = (f"SELECT seq, prev_hash, hash, {_SQLITE_BODY} FROM audit_entry "  # noqa: S608  (constants)
                         "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
@@ -57,6 +64,11 @@ _PG_BATCH: Final = (f"SELECT seq, prev_hash, hash, {PG_BODY} FROM audit_entry " 
 
 
 _NODES: Final = "SELECT level, idx, hash FROM audit_node"
+
+
+def encoding_for(dialect: str) -> int:
+    """The body encoding appends use on ``dialect``: the one its database rebuilds fastest."""
+    return BINARY if dialect == "postgresql" else TEXT
 
 
 async def dialect_of(db: AsyncSession) -> str:
