@@ -1,10 +1,11 @@
 """Audit ledger benchmarks on SQLite and PostgreSQL, each against a baseline measured in the same run.
 
 1. **Append rate** (target ≥ 2,000 entries/s on each database), with the default checkpoint every 1,024 entries:
-   ``record()`` committing each entry on its own, ``record()`` many times in one transaction (what an action costs
-   the ledger on top of its own commit), and ``record_many()`` in committed batches of 1,000 (the batch API), which
-   also fills the ledger used below. Baseline: a bare ``INSERT`` + ``COMMIT`` per transaction through the same
-   kind of session, which bounds any append that commits on its own.
+   ``record()`` many times in one transaction (how every action appends: its entries ride on the commit it makes
+   anyway, so this is what the ledger costs it), and ``record_many()`` in committed batches of 1,000 (the batch
+   API), which also fills the ledger used below. For scale, not judged against the target: ``record()``
+   committing each entry on its own, next to its ceiling, a bare ``INSERT`` + ``COMMIT`` per transaction through
+   the same kind of session (on PostgreSQL with ``synchronous_commit = on`` that ceiling is below 2,000/s here).
 2. **Verification of ``--entries`` (default 1,000,000) entries** (target ≤ 10 s, and ≤ 3 times a bare hashlib pass over
    the same bytes in the same run): ``verify_ledger`` as ``br-server audit verify`` runs it, against two baselines
    computed from the same entry bytes held in memory (fetched once, untimed): **hashlib/entries**, one
@@ -293,8 +294,10 @@ def table(results: dict[str, dict[str, Any]]) -> tuple[list[str], bool]:
     for name, figures in results.items():
         lines.append(_row(f"{name}: baseline, a bare INSERT + COMMIT per transaction (no ledger)",
                           f"{figures['plain_insert_commit_per_s']:,.0f} /s", "", None))
-        for key, label in (("record_commit_each_per_s", "record(), one commit each"),
-                           ("record_one_transaction_per_s", "record(), one transaction"),
+        each = figures["record_commit_each_per_s"]
+        lines.append(_row(f"{name}: record(), one commit each: the commit's rate, not the ledger's (÷ bare commit)",
+                          f"{each:,.0f} entries/s ({each / figures['plain_insert_commit_per_s']:.2f} ×)", "", None))
+        for key, label in (("record_one_transaction_per_s", "record(), one transaction (how actions append)"),
                            ("record_many_per_s", "record_many(), batches of 1,000")):
             rate = figures[key]
             passed = rate >= APPEND_TARGET
