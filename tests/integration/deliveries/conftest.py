@@ -1,71 +1,20 @@
-"""Real servers for the channels: an aiosmtpd SMTP server and a local HTTP server standing for Slack and Discord."""
+"""A local HTTP server standing for Slack and Discord (the SMTP server is in ``tests/integration/conftest.py``)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.domain.deliveries.services import DeliveryConfig, configure
+from tests.integration.conftest import Inbox
 
 SECRET = "test-secret-" + "x" * 32
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message; ``slow`` recipients get their ``250`` only after ``delay`` s.
-
-    A message counts as received when the server answers ``250`` to a client still connected, as a real MTA
-    commits a message when it acknowledges it: a client killed before the answer has delivered nothing.
-    """
-
-    def __init__(self, slow: set[str] | None = None, delay: float = 0.0) -> None:
-        self.messages: list[Message] = []
-        self.slow = slow or set()
-        self.delay = delay
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.slow & set(envelope.rcpt_tos):
-            await asyncio.sleep(self.delay)
-            transport = server.transport
-            if transport is None or transport.is_closing():
-                return "421 client gone"
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, recipient: str) -> list[Message]:
-        """The messages addressed to ``recipient``."""
-        with self.lock:
-            return [message for message in self.messages if message["To"] == recipient]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, Inbox]]:
-    """A running SMTP server and its inbox."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield f"smtp://127.0.0.1:{port}", inbox
-    controller.stop()
 
 
 @dataclass

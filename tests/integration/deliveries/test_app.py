@@ -21,8 +21,8 @@ from app.server.app import create_app
 from app.server.auth import SESSION_COOKIE
 from app.server.settings import Settings
 from tests.conftest import unavailable
-from tests.integration.conftest import PASSWORD, Client
-from tests.integration.deliveries.conftest import SECRET, Inbox
+from tests.integration.conftest import PASSWORD, Client, Inbox
+from tests.integration.deliveries.conftest import SECRET
 
 HX = {"HX-Request": "true"}
 REDIS_URL = os.environ.get("BR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -22,7 +22,8 @@ from app.domain.deliveries.services import (
 )
 from app.lib import clock
 from app.lib.errors import ValidationFailed
-from tests.integration.deliveries.conftest import SECRET, Hooks, Inbox
+from tests.integration.conftest import Inbox
+from tests.integration.deliveries.conftest import SECRET, Hooks
 
 MESSAGE = DeliveryMessage(subject="Bob mentioned you", text="On *S1*: please look", url="https://br.example/WEB/S1",
                           priority="high")

@@ -27,7 +27,8 @@ from app.domain.deliveries.services import DeliveryConfig, DeliveryMessage, Deli
 from app.server.jobs._saq import SaqJobQueue
 from app.server.settings import Settings
 from tests.conftest import PostgresDatabases, unavailable
-from tests.integration.deliveries.conftest import SECRET, Inbox, free_port
+from tests.integration.conftest import Inbox, free_port
+from tests.integration.deliveries.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_BASE = os.environ.get("BR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
