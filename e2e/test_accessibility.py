@@ -352,6 +352,34 @@ def test_audit_ledger_page_has_no_axe_violations(new_context: ContextFactory, ad
     audit(page)
 
 
+def test_acting_as_a_user_from_the_keyboard_has_no_axe_violations(new_context: ContextFactory,
+                                                                  admin_state: dict[str, Any]) -> None:
+    """The admin starts an impersonation from the keyboard (refused first: the reason is too short), every page then
+    shows the banner, and its button brings her back. A session of its own: ``admin_state``'s is shared."""
+    page = new_context().new_page()
+    sign_in(page, "root@example.com")
+    page.goto("/admin/impersonate")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Act as a user")
+    audit(page)
+    page.get_by_label("Email of the user").fill("alice@example.com")
+    page.get_by_label("Reason").fill("short")
+    page.get_by_label("Reason").press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # a refused form: the summary names the reason field
+    expect(page.get_by_role("alert")).to_contain_text("10 to 400 characters")
+    audit(page)
+    page.get_by_label("Reason").fill("Support ticket 4711: cannot see the board")
+    page.get_by_role("button", name="Act as this user").press("Enter")
+    banner = page.get_by_role("region", name="Impersonation", exact=True)
+    expect(banner).to_contain_text("root@example.com, you are acting as alice@example.com")
+    expect(page.get_by_role("link", name="Act as a user")).to_have_count(0)  # Alice's menu
+    audit(page)
+    banner.get_by_role("button", name="Stop acting as alice@example.com").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Act as a user")
+    expect(page.get_by_role("region", name="Impersonation", exact=True)).to_have_count(0)
+    expect(page.get_by_role("cell", name="Support ticket 4711: cannot see the board")).to_be_visible()
+
+
 def test_notification_flyout_and_settings_error_have_no_axe_violations(alice_page: Page) -> None:
     """The header's flyout opened from the keyboard (focus moves in; Escape closes it and gives focus back), and
     the preferences form refusing a webhook address."""

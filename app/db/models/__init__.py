@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditCheckpoint, AuditEntry, AuditNode, AuditPrune
-from app.db.models.auth import EmailToken, UserSession
+from app.db.models.auth import EmailToken, Impersonation, UserSession
 from app.db.models.comment import Comment, CommentAttachment, CommentMention, CommentVersion, Watch
 from app.db.models.delivery import Delivery
 from app.db.models.governance import Approval, ApprovalComment, ProjectPolicy
@@ -32,6 +32,7 @@ __all__ = [
     "Delivery",
     "EmailToken",
     "IdempotencyRecord",
+    "Impersonation",
     "Membership",
     "Notification",
     "NotificationPreference",

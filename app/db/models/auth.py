@@ -1,4 +1,4 @@
-"""Browser sessions and single-use email tokens; both store only a hash of the secret."""
+"""Browser sessions (and the impersonations run in them) and single-use email tokens; only hashes of secrets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["EmailToken", "UserSession"]
+__all__ = ["EmailToken", "Impersonation", "UserSession"]
 
 
 class UserSession(UUIDv7AuditBase):
@@ -35,3 +35,17 @@ class EmailToken(UUIDv7AuditBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class Impersonation(UUIDv7AuditBase):
+    """A GlobalAdmin acting as another user in their own browser session, for a stated reason, until ``expires_at``
+    or ``ended_at``. A session runs at most one at a time; every start and end is in the audit ledger."""
+
+    __tablename__ = "impersonation"
+
+    session_id: Mapped[UUID] = mapped_column(ForeignKey("user_session.id", ondelete="CASCADE"), index=True)
+    admin_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(400))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -11,6 +11,7 @@ from litestar import Router, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from app.domain.accounts.guards import not_while_impersonating
 from app.domain.accounts.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, Principal
 from app.domain.accounts.services import ApiKeyService
 from app.lib.errors import NotFound
@@ -45,7 +46,7 @@ async def list_api_keys(principal: Caller, api_keys: Keys) -> list[ApiKeyInfo]:
 
 
 @post("/api-keys", operation_id="api_keys.create", name="api_keys.create", summary="Create an API key",
-      opt={"key_scope": "admin"}, responses=problem_responses(404, body=True))
+      opt={"key_scope": "admin"}, guards=[not_while_impersonating], responses=problem_responses(404, body=True))
 async def create_api_key(principal: Caller, api_keys: Keys, data: JSONBody[ApiKeyCreate]) -> ApiKeyCreated:
     """Create a key; the response holds its ``secret``, shown this once and never again."""
     return await api_keys.issue(principal, data)

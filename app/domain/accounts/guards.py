@@ -11,7 +11,7 @@ from app.domain.accounts.schemas import Principal, Scope
 from app.lib.errors import PermissionDenied, Unauthorized
 from app.lib.i18n import gettext as _
 
-__all__ = ["current_principal", "requires_principal", "requires_scope"]
+__all__ = ["current_principal", "not_while_impersonating", "requires_principal", "requires_scope"]
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -39,3 +39,9 @@ def requires_scope(scope: Scope) -> Any:
             raise PermissionDenied(_("this API key lacks the %(scope)s scope") % {"scope": scope})
 
     return guard
+
+
+def not_while_impersonating(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """Guard: refused to a GlobalAdmin acting as someone else (for credentials that would outlive the act)."""
+    if current_principal(connection).impersonator is not None:
+        raise PermissionDenied(_("not while acting as another user: end the impersonation first"))

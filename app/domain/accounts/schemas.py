@@ -31,7 +31,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     """Who is making a request: a signed-in user (``via="session"``) or an API key (``via="api_key"``).
 
     ``scopes`` is ``None`` for sessions (a person has every scope their roles give them);
-    ``organization_id`` limits an API key to one organization.
+    ``organization_id`` limits an API key to one organization. During an impersonation the principal is the
+    impersonated user, and ``impersonator`` names the GlobalAdmin acting as them (the ledger records both).
     """
 
     user_id: UUID
@@ -42,6 +43,8 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     credential_id: UUID | None = None
     scopes: frozenset[Scope] | None = None
     organization_id: UUID | None = None
+    impersonator: str | None = None
+    impersonation_ends_at: datetime | None = None
 
     def has_scope(self, scope: Scope) -> bool:
         """Whether the credential allows ``scope`` (``admin`` allows everything)."""

@@ -8,16 +8,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.accounts.schemas import Principal
+from app.domain.comments.schemas import CommentCreate
+from app.domain.comments.services import CommentService
 from app.domain.orgs.services import OrgService
 from app.domain.projects.services import MergeConflicts, PlanService, PlanSyncService, ProjectService
 from app.domain.timeline.schemas import TimelineEvent
 from app.domain.timeline.services import TimelineQuery, TimelineService
 from app.lib.errors import NotFound, PermissionDenied, ValidationFailed
-from tests.integration.conftest import World, plan_bytes
+from tests.integration.conftest import World, make_user, plan_bytes
 from tests.integration.timeline.conftest import Story, as_key, edited, events
 
 BOB_KEY = "bob@example.com [key 00000000-0000-0000-0000-000000000007]"
@@ -230,3 +233,18 @@ async def test_a_conflict_settled_by_a_later_push_says_so(db: AsyncSession, worl
     assert [event.summary for event in await events(db, world.alice, kinds=("conflict",))] == [
         "Alice settled a logged conflict by pushing revision 3",
         "Alice pushed a change that conflicts with revision 2 (1 conflict)"]
+
+
+async def test_what_a_global_admin_did_acting_as_someone_names_both(db: AsyncSession, world: World,
+                                                                    told: Story) -> None:
+    """A GlobalAdmin acting as Carol (see ``docs/accounts.md``): Carol's doing, by Gina, under either email."""
+    await make_user(db, "gina@example.com", "Gina")
+    acting = msgspec.structs.replace(world.carol, impersonator="gina@example.com")
+    await CommentService(db).create(acting, "WEB", CommentCreate(entity_type="microstep", entity_id="ms-213",
+                                                                 body="Looked into it for Carol"))
+    latest = (await events(db, world.alice))[0]
+    assert latest.actor == "gina@example.com as carol@example.com"
+    assert latest.summary == "Carol (by Gina) commented on ms-213"
+    for who in ("carol@example.com", "gina@example.com", "gina@example.com as carol@example.com"):
+        assert (await events(db, world.alice, actor=who))[0].seq == latest.seq, who
+    assert await events(db, world.alice, actor="dan@example.com") == []

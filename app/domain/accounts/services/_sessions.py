@@ -7,9 +7,11 @@ from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from app.db.models import User, UserSession
+from app.db.models import Impersonation, User, UserSession
 from app.domain.accounts.schemas import Principal
+from app.domain.accounts.services._impersonation import active_impersonation
 from app.domain.accounts.services._validation import normalize_email, principal_for
 from app.domain.audit.services import record as audit_record
 from app.lib import clock, crypto
@@ -90,18 +92,31 @@ class SessionService:
         return principal_for(user, via="session", credential_id=record.id), token
 
     async def resolve(self, token: str) -> Principal | None:
-        """The principal of a live session token, or ``None`` when unknown, ended or expired."""
+        """The principal of a live session token, or ``None`` when unknown, ended or expired.
+
+        While the session's GlobalAdmin impersonates someone (see ``_impersonation``), the principal is that user,
+        naming the admin as ``impersonator``; one query either way.
+        """
+        now = clock.now()
+        target = aliased(User)
         row = await self.db.execute(
-            select(UserSession, User)
+            select(UserSession, User, Impersonation.expires_at, target)
             .join(User, User.id == UserSession.user_id)
+            .outerjoin(Impersonation, active_impersonation(UserSession.id, now))
+            .outerjoin(target, target.id == Impersonation.user_id)
             .where(UserSession.token_hash == crypto.hash_token(token))
+            .order_by(Impersonation.created_at.desc())
+            .limit(1)
         )
         found = row.first()
         if found is None:
             return None
-        record, user = found
-        if record.ended_at is not None or record.expires_at <= clock.now():
+        record, user, ends_at, impersonated = found
+        if record.ended_at is not None or record.expires_at <= now:
             return None
+        if impersonated is not None and user.global_role == "GlobalAdmin":
+            return principal_for(impersonated, via="session", credential_id=record.id, impersonator=user.email,
+                                 impersonation_ends_at=ends_at)
         return principal_for(user, via="session", credential_id=record.id)
 
     async def logout(self, token: str) -> None:

@@ -13,6 +13,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.accounts.guards import not_while_impersonating
 from app.domain.accounts.schemas import SCOPES, ApiKeyCreated, ApiKeyInfo, Principal
 from app.domain.accounts.services import ApiKeyService
 from app.domain.accounts.web._support import FieldErrors, check_plain_text, field_errors, keep, requires_session
@@ -75,7 +76,7 @@ async def api_keys_page(request: Request[Any, Any, Any], db_session: NamedDepend
     return await _keys_page(request, db_session, principal, form=ApiKeyForm(scopes=["plan:read"]), errors={})
 
 
-@post(LIST, name="accounts.api_keys_create", status_code=201)
+@post(LIST, name="accounts.api_keys_create", status_code=201, guards=[not_while_impersonating])
 async def api_key_create(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
                          principal: NamedDependency[Principal], data: ApiKeyBody) -> Response[Any]:
     """Create a key and show its secret this once (never in a redirect, a cookie or a cache)."""

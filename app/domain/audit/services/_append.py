@@ -32,7 +32,8 @@ _HEAD_LISTENER: Final = "audit_ledger_head_listener"
 ACTIONS: Final = (
     "auth.login", "auth.login_failed", "apikey.create", "apikey.revoke", "member.role_change", "policy.change",
     "approval.request", "approval.approve", "approval.deny", "plan.status_change", "plan.revision",
-    "admin.impersonate", "audit.prune", "approval.withdraw", "conflict.logged", "conflict.resolved",
+    "admin.impersonate", "admin.impersonate_end", "audit.prune", "approval.withdraw", "conflict.logged",
+    "conflict.resolved",
     "comment.create", "comment.edit", "comment.delete", "comment.resolve", "comment.reopen", "comment.promote",
 )
 
@@ -55,7 +56,8 @@ class AuditRecord(NamedTuple):
 
 
 def actor_label(actor: Principal | str | None) -> str:
-    """How an entry names who acted: the email of a session, ``email [key <id>]`` for an API key, ``system``."""
+    """How an entry names who acted: the email of a session, ``email [key <id>]`` for an API key, ``system``, and
+    ``admin@… as user@…`` for a GlobalAdmin impersonating someone."""
     if actor is None:
         return "anonymous"
     if isinstance(actor, str):
@@ -64,6 +66,8 @@ def actor_label(actor: Principal | str | None) -> str:
         return "system"
     if actor.via == "api_key":
         return f"{actor.email} [key {actor.credential_id}]"
+    if actor.impersonator is not None:
+        return f"{actor.impersonator} as {actor.email}"
     return actor.email
 
 

@@ -44,10 +44,13 @@ def _kind(kind: EventKind) -> ColumnElement[bool]:
 
 
 def _actor(value: str) -> ColumnElement[bool]:
-    # A label exactly, or a person's email: their own entries and those of their API keys ("email [key <id>]").
+    # A label exactly, or a person's email: their own entries, those of their API keys ("email [key <id>]"), and
+    # those made by a GlobalAdmin acting as them, or made by them acting as someone ("admin as user").
     email = value.lower()
     return or_(AuditEntry.actor == value, AuditEntry.actor == email,
-               AuditEntry.actor.startswith(f"{email} [key ", autoescape=True))
+               AuditEntry.actor.startswith(f"{email} [key ", autoescape=True),
+               AuditEntry.actor.startswith(f"{email} as ", autoescape=True),
+               AuditEntry.actor.endswith(f" as {email}", autoescape=True))
 
 
 def _entity(prefix: str, value: str) -> ColumnElement[bool]:

@@ -25,6 +25,7 @@ from app.lib.i18n import gettext as _
 __all__ = ["TimelineError", "TimelineService", "TimelineView"]
 
 _KEY_MARK = " [key "
+_AS_MARK = " as "  # "admin@… as user@…": a GlobalAdmin acting as someone
 
 
 class TimelineError(msgspec.Struct, frozen=True, kw_only=True):
@@ -109,18 +110,22 @@ class TimelineService:
         return TimelinePage(events=events, next_before=rows[-1].seq if more and rows else None)
 
     async def _names(self, labels: Iterable[str]) -> dict[str, str]:
-        """How each actor label is shown: the person's name (or email), "(API key)" for a key, the operator."""
+        """How each actor label is shown: the person's name (or email), "(API key)" for a key, "(by Admin)" for a
+        GlobalAdmin acting as them, the operator."""
         labels = set(labels)
-        emails = {label.partition(_KEY_MARK)[0] for label in labels}
+        emails = {email for label in labels for email in label.partition(_KEY_MARK)[0].split(_AS_MARK)}
         rows = await self.db.execute(select(User.email, User.name).where(User.email.in_(sorted(emails))))
         found = {email: name for email, name in rows}
         names: dict[str, str] = {}
         for label in labels:
             email, keyed, _rest = label.partition(_KEY_MARK)
+            admin, acting, email = email.rpartition(_AS_MARK)
             if label == "system":
                 names[label] = _("The operator")  # sentences start with who acted
                 continue
             name = found.get(email) or email
+            if acting:
+                name = _("%(name)s (by %(admin)s)") % {"name": name, "admin": found.get(admin) or admin}
             names[label] = _("%(name)s (API key)") % {"name": name} if keyed else name
         return names
 
