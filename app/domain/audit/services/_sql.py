@@ -43,7 +43,8 @@ _PG_INSERT: Final = ("INSERT INTO audit_entry (seq, created_at, organization_id,
                      "prev_hash, hash, encoding) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
 
 # The canonical body of the row in scope, in its encoding (``encoding``): SQLite only writes the text encoding, and
-# gives any other an empty body (which no hash matches); PostgreSQL builds both.
+# gives any other an empty body (which no hash matches); PostgreSQL builds both. ``textsend`` gives the text in the
+# client encoding, which asyncpg always sets to UTF-8, without ``convert_to``'s validation pass (a tenth of the scan).
 _SQLITE_BODY: Final = (
     "CASE encoding WHEN 1 THEN CAST(seq || char(31) || created_at || char(31) || "
     "coalesce(lower(hex(organization_id)), '') || char(31) || actor || char(31) || action || char(31) || target || "
@@ -52,7 +53,7 @@ _SQLITE_BODY: Final = (
 PG_BODY: Final = (
     "CASE encoding WHEN 2 THEN int8send(seq) || timestamptz_send(created_at) || "
     "coalesce('\\x01'::bytea || uuid_send(organization_id), '\\x00'::bytea) || "
-    "convert_to(actor || chr(31) || action || chr(31) || target || chr(31) || payload, 'UTF8') "
+    "textsend(actor || chr(31) || action || chr(31) || target || chr(31) || payload) "
     "WHEN 1 THEN convert_to(seq::text || chr(31) || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
     "|| chr(31) || coalesce(replace(organization_id::text, '-', ''), '') || chr(31) || actor || chr(31) || action || "
     "chr(31) || target || chr(31) || payload, 'UTF8') ELSE '\\x'::bytea END"
