@@ -102,6 +102,7 @@ def language_of(tag: str) -> str | None:
     return primary if primary in LOCALES else None
 
 
+@functools.lru_cache(maxsize=256)  # browsers send a handful of distinct headers; bounded against the rest
 def _from_accept_language(header: str) -> str:
     weighted: list[tuple[float, int, str]] = []
     for index, part in enumerate(header.split(",")[:20]):  # bounded: the header is attacker-controlled

@@ -54,9 +54,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[jobs.on_startup, hub.on_startup, notifications.on_startup],
         on_shutdown=[hub.on_shutdown, notifications.on_shutdown, jobs.on_shutdown],
         middleware=[
-            LocaleMiddleware(),
-            GzipRequestMiddleware(settings.max_body_bytes),
-            AuthMiddleware(db_config),
+            LocaleMiddleware,
+            DefineMiddleware(GzipRequestMiddleware, max_bytes=settings.max_body_bytes),
+            DefineMiddleware(AuthMiddleware, db_config=db_config),
             DefineMiddleware(BearerExemptCSRFMiddleware, config=csrf_config(settings)),
         ],
         dependencies=dependencies,

@@ -10,7 +10,6 @@ from typing import Final
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.datastructures import Cookie
-from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.accounts.schemas import Principal
@@ -46,14 +45,16 @@ def session_cookie(token: str, settings: Settings) -> Cookie:
     )
 
 
-class AuthMiddleware(ASGIMiddleware):
-    """Sets ``scope["user"]`` to a :class:`Principal` or ``None``, and ``scope["auth"]`` to how."""
+class AuthMiddleware:
+    """Sets ``scope["user"]`` to a :class:`Principal` or ``None``, and ``scope["auth"]`` to how (a plain ASGI
+    middleware: see ``app.server.web.LocaleMiddleware``)."""
 
-    def __init__(self, db_config: SQLAlchemyAsyncConfig) -> None:
-        """Resolve credentials with sessions from ``db_config`` (shared with the request's handler)."""
+    def __init__(self, app: ASGIApp, db_config: SQLAlchemyAsyncConfig) -> None:
+        """Wrap ``app``; resolve credentials with sessions from ``db_config`` (shared with the request's handler)."""
+        self.app = app
         self.db_config = db_config
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Resolve the caller, then call the rest of the app."""
         principal: Principal | None = None
         token = bearer_token(scope)
@@ -70,7 +71,7 @@ class AuthMiddleware(ASGIMiddleware):
                 principal = await SessionService(db).resolve(cookie)
         scope["user"] = principal
         scope["auth"] = None if principal is None else principal.via
-        await next_app(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def _cookie_value(scope: Scope) -> str | None:

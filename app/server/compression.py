@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Final
 
 from litestar.exceptions import ClientException
-from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
 from app.lib.i18n import gettext as _
@@ -22,15 +21,18 @@ __all__ = ["GzipRequestMiddleware"]
 _GZIP: Final = 16 + zlib.MAX_WBITS  # zlib's window bits for a gzip container
 
 
-class GzipRequestMiddleware(ASGIMiddleware):
-    """Inflates gzip request bodies, at most ``max_bytes`` once inflated."""
+class GzipRequestMiddleware:
+    """Inflates gzip request bodies, at most ``max_bytes`` once inflated (a plain ASGI middleware: see
+    ``app.server.web.LocaleMiddleware``)."""
 
-    def __init__(self, max_bytes: int) -> None:
-        """Refuse bodies larger than ``max_bytes`` once inflated."""
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        """Wrap ``app``; refuse bodies larger than ``max_bytes`` once inflated."""
+        self.app = app
         self.max_bytes = max_bytes
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass requests without a body encoding through; inflate gzip ones."""
+        next_app = self.app
         headers = scope.get("headers", ())
         encoding = next((value for name, value in headers if name == b"content-encoding"), None)
         if encoding is None or encoding.strip().lower() in (b"", b"identity") or not _has_body(headers):

@@ -19,7 +19,6 @@ import jinja2
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request, Response
 from litestar.datastructures import Cookie
-from litestar.middleware import ASGIMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,30 +67,50 @@ def request_locale(query: str | None, cookie_header: str, accept_language: str |
     return i18n.negotiate(query, _cookie(cookie_header, LANG_COOKIE), accept_language)
 
 
-class LocaleMiddleware(ASGIMiddleware):
-    """Makes the request's locale current: ``?lang=``, then the ``br_lang`` cookie, then Accept-Language."""
+class LocaleMiddleware:
+    """Makes the request's locale current: ``?lang=``, then the ``br_lang`` cookie, then Accept-Language.
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    A plain ASGI middleware (the app factory is the class itself): it runs on every request, and Litestar's
+    ``ASGIMiddleware`` wrapper would add its exclusion checks, which this one has no use for.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Set the locale for the rest of the request."""
-        query = _query_lang(scope.get("query_string", b""))
-        headers = {name: value.decode("latin-1") for name, value in scope.get("headers", ())
-                   if name in (b"cookie", b"accept-language")}
-        locale = request_locale(query, headers.get(b"cookie", ""), headers.get(b"accept-language"))
+        query_string = scope.get("query_string", b"")
+        query = _query_lang(query_string) if b"lang=" in query_string else None
+        cookie, accept_language = "", None
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                cookie = value.decode("latin-1")
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
+        locale = request_locale(query, cookie, accept_language) if query or cookie or accept_language \
+            else i18n.DEFAULT_LOCALE
         token = i18n.use_locale(locale)
         cast("dict[str, Any]", scope)[LOCALE_SCOPE_KEY] = locale  # the error handlers: the middleware ran
-        remember = query is not None and i18n.language_of(query) == locale
-
-        async def send_with_cookie(message: Message) -> None:
-            # An explicit ?lang= choice is remembered for a year, whatever the response is.
-            if remember and message["type"] == "http.response.start":
-                cookie = f"{LANG_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
-            await send(message)
-
         try:
-            await next_app(scope, receive, send_with_cookie)
+            if query is not None and i18n.language_of(query) == locale:
+                await self.app(scope, receive, _remembering(send, locale))
+            else:
+                await self.app(scope, receive, send)
         finally:
             i18n._current.reset(token)
+
+
+def _remembering(send: Send, locale: str) -> Send:
+    """``send``, adding the cookie that remembers an explicit ``?lang=`` choice for a year, whatever the answer."""
+
+    async def send_with_cookie(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            cookie = f"{LANG_COOKIE}={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
+            message["headers"] = [*message.get("headers", []), (b"set-cookie", cookie.encode())]
+        await send(message)
+
+    return send_with_cookie
 
 
 def _query_lang(query_string: bytes) -> str | None:
