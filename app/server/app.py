@@ -28,6 +28,7 @@ from app.server.jobs_web import JOBS_STATE_KEY
 from app.server.routes import route_handlers
 from app.server.settings import Settings
 from app.server.web import LocaleMiddleware, template_engine
+from buildrunner.gcpause import freeze_startup_objects
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app"]
 
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[*route_handlers(), create_static_files_router(path="/static", directories=[STATIC_DIR])],
         plugins=[db_plugin, hub.plugin],
-        on_startup=[jobs.on_startup, hub.on_startup, notifications.on_startup],
+        on_startup=[jobs.on_startup, hub.on_startup, notifications.on_startup, freeze_startup_objects],
         on_shutdown=[hub.on_shutdown, notifications.on_shutdown, jobs.on_shutdown],
         middleware=[
             LocaleMiddleware,

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from buildrunner.gcpause import gc_paused
+from buildrunner.gcpause import freeze_startup_objects, gc_paused
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +69,14 @@ def test_overlapping_pauses_in_threads_end_with_the_last() -> None:
     release.set()
     thread.join(5)
     assert gc.isenabled()
+
+
+def test_startup_objects_are_frozen_once_per_process() -> None:
+    """What exists at the first call leaves the collector's generations; later calls (more apps) freeze nothing."""
+    kept = [object() for _ in range(1000)]
+    freeze_startup_objects()
+    frozen = gc.get_freeze_count()
+    assert frozen >= len(kept)  # at least the objects made above (and everything else alive then)
+    later = [[] for _ in range(1000)]  # tracked containers made after the first freeze
+    freeze_startup_objects()
+    assert gc.get_freeze_count() == frozen and later
