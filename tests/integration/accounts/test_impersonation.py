@@ -100,6 +100,7 @@ async def test_an_ended_session_ends_the_impersonation(db: AsyncSession, world: 
     ("hank@example.com", REASON, 30, "email", "GlobalAdmin cannot be impersonated"),
     ("bob@example.com", "  short  ", 30, "reason", "10 to 400 characters"),
     ("bob@example.com", "x" * 401, 30, "reason", "10 to 400 characters"),
+    ("bob@example.com", f"{REASON}\x00\x07", 30, "reason", "control characters"),
     ("bob@example.com", REASON, 0, "minutes", "from 1 to 60"),
     ("bob@example.com", REASON, 61, "minutes", "from 1 to 60"),
 ])

@@ -86,6 +86,7 @@ async def test_acting_as_a_user_from_start_to_end(client: Client, db: AsyncSessi
     ({"email": "alice@example.com", "reason": REASON, "minutes": "an hour"}, "minutes", "from 1 to 60 minutes"),
     ({"email": "alice@example.com", "reason": REASON, "minutes": "999"}, "minutes", "from 1 to 60 minutes"),
     ({"email": "alice@\x00example.com", "reason": REASON, "minutes": "15"}, "email", "control characters"),
+    ({"email": "alice@example.com", "reason": f"{REASON}\x00", "minutes": "15"}, "reason", "control characters"),
 ])
 async def test_a_refused_form_names_the_field_and_starts_nothing(client: Client, db: AsyncSession, gina: str,
                                                                  data: dict[str, str], field: str,

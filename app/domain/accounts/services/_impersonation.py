@@ -78,7 +78,9 @@ class ImpersonationService:
                 ``minutes`` outside 1 to ``MAX_MINUTES``.
         """
         session_id = self._require_admin(admin)
-        reason = " ".join(reason.split())
+        reason = " ".join(reason.split())  # line breaks and runs of spaces become one space
+        if any(ord(char) < 32 or ord(char) == 127 for char in reason):
+            raise ValidationFailed("reason", _("remove the control characters (such as NUL)"))
         if not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed("reason", _("say why, in %(min)d to %(max)d characters (a ticket number helps): "
                                                "it goes into the audit ledger") % {"min": MIN_REASON,
