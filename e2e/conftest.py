@@ -21,7 +21,6 @@ from e2e.support import (
     TIMEOUT_MS,
     ContextFactory,
     LiveServer,
-    ServerStartError,
     sign_in,
     storage_state,
 )
@@ -32,16 +31,8 @@ expect.set_options(timeout=TIMEOUT_MS)
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``br-server run --demo`` on a free loopback port with a fresh embedded database."""
-    server = LiveServer(data_dir=tmp_path_factory.mktemp("br-e2e"))
-    try:
-        server.start()
-    except ServerStartError as exc:
-        server.stop()
-        pytest.fail(str(exc))
-    try:
+    with LiveServer.running(tmp_path_factory.mktemp("br-e2e")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

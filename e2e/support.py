@@ -13,12 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
+import pytest
 from playwright.sync_api import BrowserContext, Page, Response
 
 ROOT: Final = Path(__file__).resolve().parents[1]
@@ -94,6 +95,22 @@ class LiveServer:
                 start_new_session=True,  # its own process group, so stop() ends uvicorn and anything it spawned
             )
         self._wait_until_healthy(self.process)
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls, data_dir: Path) -> Iterator[LiveServer]:
+        """A started server on ``data_dir``, stopped on the way out whatever happened; one that does not start
+        fails the test with the end of its log."""
+        server = cls(data_dir=data_dir)
+        try:
+            server.start()
+        except ServerStartError as exc:
+            server.stop()
+            pytest.fail(str(exc))
+        try:
+            yield server
+        finally:
+            server.stop()
 
     def stop(self) -> None:
         """End the server's process group: TERM, then KILL after ``STOP_SECONDS``."""

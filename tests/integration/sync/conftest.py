@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from buildrunner.sync.credentials import CredentialStore
-from e2e.support import LiveServer, ServerStartError
+from e2e.support import LiveServer
 from tests.integration.sync.support import Replica, make_project
 
 _counter = itertools.count(1)
@@ -37,16 +37,8 @@ def br_server(data_dir: Path, *args: str) -> str:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One live server for the sync tests that do not stop it."""
-    live = LiveServer(data_dir=tmp_path_factory.mktemp("br-sync-server"))
-    try:
-        live.start()
-    except ServerStartError as exc:
-        live.stop()
-        pytest.fail(str(exc))
-    try:
+    with LiveServer.running(tmp_path_factory.mktemp("br-sync-server")) as live:
         yield live
-    finally:
-        live.stop()
 
 
 @pytest.fixture(scope="session")

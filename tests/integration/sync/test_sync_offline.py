@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from buildrunner.sync.credentials import CredentialStore
-from e2e.support import LiveServer, ServerStartError
+from e2e.support import LiveServer
 from tests.integration.sync.conftest import br_server, server_plan
 from tests.integration.sync.support import FAST_POLICY_YML, Replica, make_project
 
@@ -16,17 +16,9 @@ from tests.integration.sync.support import FAST_POLICY_YML, Replica, make_projec
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server of this test alone: it is stopped and started again."""
-    live = LiveServer(data_dir=tmp_path / "server")
-    live.data_dir.mkdir()
-    try:
-        live.start()
-    except ServerStartError as exc:
-        live.stop()
-        pytest.fail(str(exc))
-    try:
+    (tmp_path / "server").mkdir()
+    with LiveServer.running(tmp_path / "server") as live:
         yield live
-    finally:
-        live.stop()
 
 
 def test_offline_sync_queues_then_delivers_exactly_one_revision(own_server: LiveServer, tmp_path: Path,
