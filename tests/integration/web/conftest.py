@@ -33,10 +33,6 @@ def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{target}"
 
 
-
-
-
-
 async def sign_in(client: Client, db: AsyncSession, email: str) -> str:
     """Sign ``email`` in on ``client`` and fetch a CSRF cookie; returns the CSRF token for forms."""
     client.cookies.delete(SESSION_COOKIE)
