@@ -67,7 +67,10 @@ def parse_entity(value: str) -> str:
 
 
 def _viewer(principal: Principal, entity: str) -> Viewer:
-    return Viewer(user_id=str(principal.user_id), name=principal.name or principal.email, entity=entity)
+    name = principal.name or principal.email
+    if principal.impersonator is not None:  # a GlobalAdmin acting as them: others see who is really there
+        name = _("%(name)s (by %(admin)s)") % {"name": name, "admin": principal.impersonator}
+    return Viewer(user_id=str(principal.user_id), name=name, entity=entity)
 
 
 def _renderer(request: Request[Any, Any, Any]) -> FragmentRenderer:

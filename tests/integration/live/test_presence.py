@@ -10,7 +10,9 @@ from uuid import uuid4
 
 import pytest
 
+from app.domain.accounts.schemas import Principal
 from app.domain.live.presence import MemoryPresence, PresenceStore, RedisPresence, Viewer
+from app.domain.live.web import _viewer
 
 
 @dataclass
@@ -103,3 +105,12 @@ async def test_two_instances_behind_one_redis_agree(redis_url: str, clock: Clock
     finally:
         await one.aclose()
         await two.aclose()
+
+
+def test_an_impersonating_admin_shows_as_who_is_really_there() -> None:
+    """Others on the page see "Carol (by gina@…)", not Carol alone, while a GlobalAdmin acts as her."""
+    carol = Principal(user_id=uuid4(), email="carol@example.com", name="Carol")
+    assert _viewer(carol, "microstep:ms-1").name == "Carol"
+    acting = Principal(user_id=carol.user_id, email=carol.email, name="Carol", impersonator="gina@example.com")
+    assert _viewer(acting, "microstep:ms-1") == Viewer(user_id=str(carol.user_id), name="Carol (by gina@example.com)",
+                                                       entity="microstep:ms-1")
