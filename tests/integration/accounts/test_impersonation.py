@@ -140,3 +140,17 @@ async def test_only_a_global_admin_in_a_browser_may_and_never_twice(db: AsyncSes
     [listed] = await service.recent(gina)
     assert (listed.admin, listed.user, listed.reason, listed.ended_at) == ("gina@example.com", "bob@example.com",
                                                                            REASON, None)
+
+
+async def test_ending_ends_every_start_that_raced_in_the_session(db: AsyncSession, world: World) -> None:
+    """Two starts sent at once from one session (both checked before either committed): the newest is the one in
+    force, and the button ends both."""
+    gina, token = await _admin(db)
+    await ImpersonationService(db).start(gina, "bob@example.com", REASON, 30)
+    await ImpersonationService(db).start(gina, "carol@example.com", REASON, 30)
+    acting = await SessionService(db).resolve(token)
+    assert acting is not None and acting.email == "carol@example.com"
+    await ImpersonationService(db).end(acting)
+    back = await SessionService(db).resolve(token)
+    assert back is not None and (back.email, back.impersonator) == ("gina@example.com", None)
+    assert await db.scalar(select(func.count()).select_from(Impersonation).where(Impersonation.ended_at.is_(None))) == 0

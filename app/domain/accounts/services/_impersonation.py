@@ -117,13 +117,15 @@ class ImpersonationService:
         """
         if principal.impersonator is None or principal.credential_id is None:
             raise Conflict(_("you are not acting as another user"))
-        running = await self.db.scalar(select(Impersonation).where(
-            active_impersonation(principal.credential_id, clock.now())))
-        if running is None:
+        now = clock.now()
+        running = (await self.db.scalars(select(Impersonation).where(
+            active_impersonation(principal.credential_id, now)).order_by(Impersonation.created_at))).all()
+        if not running:
             raise Conflict(_("you are not acting as another user"))
-        running.ended_at = clock.now()
+        for item in running:  # one, unless two starts raced in the same session: the button ends them all
+            item.ended_at = now
         await audit_record(self.db, principal, "admin.impersonate_end", target=principal.email,
-                           payload={"reason": running.reason})
+                           payload={"reason": running[-1].reason})
         await self.db.commit()
         return principal.email
 
