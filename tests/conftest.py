@@ -13,6 +13,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,6 +93,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
     migrate.upgrade(f"sqlite+aiosqlite:///{path}")
     return path
+
+
+def sqlite_only() -> Any:
+    """A ``database_url`` fixture for a module whose tests need SQLite alone (pages add rendering, not SQL; their
+    services are tested on both databases): a copy of the migrated template. Use ``database_url = sqlite_only()``."""
+
+    @pytest.fixture
+    def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+        target = tmp_path / "buildrunner.db"
+        shutil.copyfile(sqlite_template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+
+    return database_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

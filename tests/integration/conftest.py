@@ -154,3 +154,11 @@ def smtp() -> Iterator[tuple[str, Inbox]]:
     controller.start()
     yield f"smtp://127.0.0.1:{port}", inbox
     controller.stop()
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    """The ``application/problem+json`` body of ``response``, which must have ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    return body

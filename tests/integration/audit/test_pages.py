@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,18 +13,14 @@ from app.domain.audit.services import LedgerConfig
 from app.domain.mail.services import MailService
 from app.domain.orgs.services import OrgService
 from app.server.auth import SESSION_COOKIE
+from tests.conftest import sqlite_only
 from tests.integration.audit.conftest import append, tamper
 from tests.integration.conftest import PASSWORD, SYSTEM, Client, World
 
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """SQLite only (a copy of the session's migrated template)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 async def _sign_in(client: Client, db: AsyncSession, email: str) -> None:

@@ -4,10 +4,7 @@ with the problem named and nothing changed, and who sees which buttons."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Comment
 from app.domain.comments.services import CommentService, ThreadService
 from app.domain.projects.services import PlanService
+from tests.conftest import sqlite_only
 from tests.integration.comments.conftest import Crew, say
 from tests.integration.comments.test_xss import problems
 from tests.integration.web._project_helpers import assert_fragment, assert_full_page, get, post
@@ -25,12 +23,7 @@ from tests.integration.web.conftest import HX, Client, sign_in
 THREAD = "/p/WEB/comments/microstep/ms-212"
 
 
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """Pages add rendering, not SQL: SQLite is enough (the services run on both databases)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 class PageInspector(HTMLParser):

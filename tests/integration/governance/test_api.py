@@ -12,7 +12,7 @@ from app.domain.accounts.services import SessionService
 from app.server.auth import SESSION_COOKIE
 from app.server.csrf import CSRF_COOKIE, CSRF_HEADER
 from tests.integration.api.conftest import fingerprint
-from tests.integration.conftest import PASSWORD, Client
+from tests.integration.conftest import PASSWORD, Client, problem
 from tests.integration.governance.conftest import Gov, mailbox
 
 WEB = "/api/v1/projects/WEB"
@@ -28,13 +28,6 @@ async def as_(client: Client, db: AsyncSession, email: str) -> dict[str, str]:
     client.cookies.clear()
     _, token = await SessionService(db).login(email, PASSWORD)
     return {"Cookie": f"{SESSION_COOKIE}={token}; {CSRF_COOKIE}={csrf}", CSRF_HEADER: csrf}
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_policy_upload_waits_for_approval_then_applies(client: Client, db: AsyncSession, gov: Gov) -> None:

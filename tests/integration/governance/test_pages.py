@@ -6,15 +6,12 @@ Pages add rendering, not SQL: like the other page tests they run on SQLite only 
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.governance.services import ApprovalService, PolicyService
 from app.server.csrf import CSRF_COOKIE
+from tests.conftest import sqlite_only
 from tests.integration.conftest import Client
 from tests.integration.governance.conftest import Gov, mailbox
 from tests.integration.web._project_helpers import assert_fragment, assert_full_page, assert_labelled, get, post
@@ -23,12 +20,7 @@ from tests.integration.web.conftest import HX, sign_in
 NEW_POLICY = "status_gates:\n  done:\n    roles: [QA]\n"
 
 
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty SQLite database (a copy of the session's template)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 async def pending_request(db: AsyncSession, gov: Gov) -> str:

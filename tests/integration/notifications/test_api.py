@@ -3,8 +3,6 @@ list; paging, marking read, preferences; another person's notification is 404; b
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +10,7 @@ from app.db.models import NotificationPreference, NotificationWebhook, Organizat
 from app.domain.accounts.schemas import Principal, Scope
 from app.domain.accounts.services import ApiKeyService
 from tests.integration.api.conftest import JSON, key_caller
-from tests.integration.conftest import Client
+from tests.integration.conftest import Client, problem
 from tests.integration.notifications.conftest import Crew
 from tests.integration.notifications.test_inbox import seed
 
@@ -22,13 +20,6 @@ SLACK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
 
 async def headers_of(db: AsyncSession, who: Principal, *scopes: Scope) -> dict[str, str]:
     return (await key_caller(db, who.email, who, *scopes)).headers
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_a_mention_through_the_api_reaches_the_list(client: Client, db: AsyncSession, crew: Crew) -> None:

@@ -4,9 +4,6 @@ marking read with and without JavaScript, the preferences form, and who may do w
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Notification, NotificationPreference, NotificationWebhook
 from app.domain.accounts.services import ApiKeyService
+from tests.conftest import sqlite_only
 from tests.integration.notifications.conftest import Crew
 from tests.integration.notifications.test_inbox import seed
 from tests.integration.web._project_helpers import assert_fragment, assert_full_page, assert_labelled, get, post
@@ -22,12 +20,7 @@ from tests.integration.web.conftest import HX, Client, sign_in
 SLACK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
 
 
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """Pages add rendering, not SQL: SQLite is enough (the services run on both databases)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 async def unread(db: AsyncSession) -> int:

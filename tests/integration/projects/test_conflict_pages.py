@@ -4,27 +4,19 @@ next to their conflict. Pages add rendering, not SQL, so these run on SQLite onl
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.conftest import sqlite_only
 from tests.integration.api.conftest import fingerprint
 from tests.integration.conftest import Client, World
 from tests.integration.projects.sync_helpers import Callers, counts, current_plan, edited, microstep, put, with_plan
 from tests.integration.web._project_helpers import assert_fragment, assert_full_page, get, post
 from tests.integration.web.conftest import HX, sign_in
 
-
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty SQLite database (a copy of the session's template)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 @pytest.fixture

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,18 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.audit.services import AuditEvent, record_many
 from app.domain.projects.services import ProjectService
 from app.domain.timeline.services import TimelineService
+from tests.conftest import sqlite_only
 from tests.integration.conftest import Client, World
 from tests.integration.timeline.conftest import Story
 from tests.integration.web._project_helpers import assert_fragment, assert_full_page, assert_labelled, get
 from tests.integration.web.conftest import HX, sign_in
 
-
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty SQLite database (a copy of the session's template)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 def _text(fragment: str) -> str:

@@ -7,9 +7,7 @@ and pages add rendering, not SQL. ``sign_in`` gives the client a session cookie 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -18,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.accounts.services import SessionService
 from app.server.auth import SESSION_COOKIE
 from app.server.csrf import CSRF_COOKIE
+from tests.conftest import sqlite_only
 from tests.integration.conftest import PASSWORD, Client, World
 
 HX = {"HX-Request": "true"}
@@ -25,12 +24,7 @@ HX = {"HX-Request": "true"}
 __all__ = ["HX", "Client", "World", "csrf", "sign_in"]
 
 
-@pytest.fixture
-def database_url(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty SQLite database (a copy of the session's template)."""
-    target = tmp_path / "buildrunner.db"
-    shutil.copyfile(sqlite_template, target)
-    yield f"sqlite+aiosqlite:///{target}"
+database_url = sqlite_only()
 
 
 async def sign_in(client: Client, db: AsyncSession, email: str) -> str:

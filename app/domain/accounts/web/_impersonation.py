@@ -56,9 +56,8 @@ async def impersonate_start(request: Request[Any, Any, Any], db_session: NamedDe
     try:
         check_plain_text(data, "email", "minutes")
         minutes = data.minutes.strip()
-        if not (minutes.isascii() and minutes.isdigit() and len(minutes) <= 3):
-            raise ValidationFailed("minutes", _("choose from 1 to %(max)d minutes") % {"max": MAX_MINUTES})
-        started = await ImpersonationService(db_session).start(principal, data.email, data.reason, int(minutes))
+        whole = int(minutes) if minutes.isascii() and minutes.isdigit() and len(minutes) <= 3 else 0  # 0: refused
+        started = await ImpersonationService(db_session).start(principal, data.email, data.reason, whole)
     except ValidationFailed as exc:
         kept = ImpersonationForm(email=keep(data.email, 320), reason=data.reason[:400], minutes=keep(data.minutes, 3))
         return await _page(request, db_session, principal, form=kept, errors=field_errors(exc, "email"),

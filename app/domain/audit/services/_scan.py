@@ -139,7 +139,7 @@ async def _pg_hashes(engine: AsyncEngine, lo: int, hi: int) -> tuple[Any, ...]:
 
 async def _pg_links(engine: AsyncEngine, lo: int, hi: int, genesis: bytes | None) -> tuple[Any, ...]:
     async with _pg_reader(engine) as driver:
-        return 0, await driver.fetchval(_PG_LINKS, lo, hi, genesis)
+        return 0, await driver.fetchval(_PG_LINKS, lo, hi, genesis)  # rows are counted by the hash queries
 
 
 async def scan_chain(db: AsyncSession, lo: int, hi: int, genesis: bytes | None, *,
